@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Configures and builds lakeshift. Usage: scripts/build.sh [release|asan]   (default: release)
+#   release -> build/release (optimised), asan -> build/asan (AddressSanitizer + UndefinedBehaviorSanitizer)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+flavour="${1:-release}"
+case "$flavour" in
+  release) dir=build/release; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
+  asan) dir=build/asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAKESHIFT_SANITIZE=ON) ;;
+  *) echo "build: unknown flavour '$flavour' (use release or asan)" >&2; exit 2 ;;
+esac
+
+cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
+cmake --build "$dir" -j "$(nproc)"
+echo "build: $flavour build ready in $dir"

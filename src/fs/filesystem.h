@@ -1,0 +1,222 @@
+#pragma once
+// FileSystem: the one interface every store implements (the local namespace store, and later the Gen1
+// and Gen2 REST clients and a local POSIX directory). Protocol front-ends serve it; the migration engine
+// copies one to another. Differences between stores are described by Capabilities, never by type checks.
+//
+// Contract shared by all implementations:
+// - Paths are absolute store paths ("/dir/file"); see common/path.h.
+// - Errors are Status codes from common/status.h: kNotFound for a missing path, kParentNotFound,
+//   kAlreadyExists, kNotADirectory, kIsADirectory, kDirectoryNotEmpty, kPermissionDenied, kBadOffset,
+//   kInvalidFlushPosition, kPreconditionFailed, kUnsupported (operation outside the capabilities).
+// - Every data or metadata change gives the item a new etag.
+// - An implementation is bound to one caller (credentials, or LocalStore::ForCaller) and is thread-safe.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "acl/acl.h"
+#include "common/result.h"
+#include "fs/stream.h"
+
+namespace lakeshift::fs {
+
+enum class FileType : uint8_t { kFile, kDirectory };
+
+// User-defined name/value properties (Gen2 x-ms-properties, Blob x-ms-meta-*).
+using Properties = std::map<std::string, std::string>;
+
+// HTTP content headers a store keeps with a file (Gen2 x-ms-content-*).
+struct ContentHeaders {
+  std::string content_type;
+  std::string content_encoding;
+  std::string content_language;
+  std::string content_disposition;
+  std::string cache_control;
+  bool operator==(const ContentHeaders&) const = default;
+};
+
+struct FileInfo {
+  std::string path;
+  FileType type = FileType::kFile;
+  int64_t size = 0;  // committed bytes; 0 for directories
+  std::string owner;
+  std::string group;
+  acl::Mode mode = 0;  // permission bits and sticky bit; group bits are the mask when the ACL is extended
+  bool has_extended_acl = false;
+  int64_t creation_time_ms = 0;
+  int64_t modification_time_ms = 0;  // last content change (files) or child change (directories)
+  int64_t access_time_ms = 0;
+  int64_t change_time_ms = 0;        // last change of anything, metadata included
+  int64_t expiry_time_ms = 0;        // 0: never expires
+  std::string etag;
+  std::string content_md5;           // base64 of the MD5 stored at flush; empty when none was given
+  ContentHeaders content;
+  Properties properties;
+
+  bool is_directory() const { return type == FileType::kDirectory; }
+  bool is_file() const { return type == FileType::kFile; }
+};
+
+// Conditional-request checks applied atomically with the operation (HTTP If-* semantics).
+struct Conditions {
+  std::optional<std::string> if_match;       // etag, or "*" (exists)
+  std::optional<std::string> if_none_match;  // etag, or "*" (does not exist)
+  std::optional<int64_t> if_modified_since_ms;
+  std::optional<int64_t> if_unmodified_since_ms;
+  bool empty() const { return !if_match && !if_none_match && !if_modified_since_ms && !if_unmodified_since_ms; }
+};
+
+struct ListOptions {
+  // Resume after this key: a child name (non-recursive) or a path relative to the listed directory
+  // (recursive). Continuation tokens returned in ListPage have the same form.
+  std::string start_after;
+  std::string end_before;  // non-recursive only: stop before this child name (Gen1 listBefore)
+  int max_results = 5000;
+  bool recursive = false;  // pre-order: a directory comes before its children; siblings in name order
+};
+
+struct ListPage {
+  std::vector<FileInfo> entries;
+  std::string continuation;  // empty on the last page
+};
+
+struct ReadOptions {
+  int64_t offset = 0;
+  int64_t length = -1;  // -1: to the end
+  Conditions conditions;
+};
+
+struct ReadHandle {
+  FileInfo info;  // the file as it was when opened; the stream reads that version
+  std::unique_ptr<InputStream> stream;
+  int64_t offset = 0;
+  int64_t length = 0;  // bytes the stream will deliver
+};
+
+struct CreateOptions {
+  bool overwrite = true;  // files: replace an existing file; false gives kAlreadyExists
+  std::optional<acl::Mode> permission;  // requested mode (the store's AclPolicy applies umask/inheritance)
+  std::optional<acl::Mode> umask;       // honoured by stores whose policy has a umask parameter
+  std::optional<std::string> owner;     // needs superuser
+  std::optional<std::string> group;
+  std::optional<std::vector<acl::AclEntry>> acl;  // replaces the inherited ACL (needs owner/superuser rights)
+  Properties properties;
+  ContentHeaders content;
+  std::optional<int64_t> expiry_time_ms;
+  Conditions conditions;
+};
+
+struct AppendOptions {
+  // Gen1 semantics: the offset must equal the current end of the data (committed plus contiguous staged
+  // bytes), else kBadOffset. Without it (Gen2) appends may arrive in any order at positions >= the
+  // committed length.
+  bool require_at_end = false;
+  // Commit right after staging: the file length becomes offset + bytes written (Gen1 METADATA/CLOSE,
+  // Gen2 append with flush=true).
+  bool flush = false;
+};
+
+struct FlushOptions {
+  bool retain_uncommitted = false;  // keep staged data beyond `position`
+  bool close = false;
+  std::optional<std::string> content_md5;  // base64 MD5 of the whole file, stored as its Content-MD5
+  std::optional<ContentHeaders> content;
+  Conditions conditions;
+};
+
+struct RenameOptions {
+  // Replace an existing destination file (or empty directory when renaming a directory).
+  bool overwrite = false;
+  Conditions source_conditions;
+  Conditions destination_conditions;
+};
+
+struct DeleteOptions {
+  bool recursive = false;
+  Conditions conditions;
+};
+
+enum class AclOp : uint8_t { kSet, kModify, kRemoveEntries, kRemoveAll, kRemoveDefault };
+
+// One atomic change of owner, group, permission bits and/or ACL (DFS setAccessControl can carry all).
+struct AccessControlChange {
+  std::optional<std::string> owner;
+  std::optional<std::string> group;
+  std::optional<acl::Mode> mode;
+  std::optional<AclOp> acl_op;
+  std::vector<acl::AclEntry> acl_entries;
+  Conditions conditions;
+};
+
+struct ExpirySpec {
+  enum class Kind : uint8_t { kNever, kRelativeToNow, kRelativeToCreation, kAbsolute };
+  Kind kind = Kind::kNever;
+  int64_t ms = 0;  // offset for the relative kinds, epoch ms for kAbsolute
+};
+
+// What a store can do. The migration engine and the front-ends read these instead of checking types.
+struct Capabilities {
+  bool acls = false;              // POSIX ACLs and permission bits
+  bool set_owner = false;         // owner/group can be set
+  bool set_times = false;         // modification/access times can be set
+  bool expiry = false;
+  bool properties = false;
+  bool content_md5 = false;       // stores a whole-file MD5 given at flush
+  bool staged_appends = false;    // out-of-order appends at positions, then a flush
+  bool atomic_rename = false;     // files and whole directories
+  bool recursive_listing = false; // List(recursive=true) is served by the store itself
+  bool list_before = false;       // ListOptions::end_before
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  virtual const Capabilities& capabilities() const = 0;
+
+  virtual Result<FileInfo> GetFileInfo(std::string_view path) = 0;
+  // Lists a directory in name order, paged. Listing a file gives kNotADirectory.
+  virtual Result<ListPage> List(std::string_view dir, const ListOptions& options) = 0;
+  virtual Result<ReadHandle> OpenRead(std::string_view path, const ReadOptions& options) = 0;
+
+  // Creates an empty file; missing parent directories are created (with the store's inheritance rules).
+  virtual Result<FileInfo> CreateFile(std::string_view path, const CreateOptions& options) = 0;
+  // Creates a directory and any missing parents. An existing directory is not an error (unless a
+  // condition such as if_none_match="*" says so); an existing file is kAlreadyExists.
+  virtual Result<FileInfo> CreateDirectory(std::string_view path, const CreateOptions& options) = 0;
+  // Stages the stream's bytes at `offset`; returns the end of the contiguous data from 0.
+  virtual Result<int64_t> Append(std::string_view path, int64_t offset, InputStream& data,
+                                 const AppendOptions& options) = 0;
+  // Commits the file's length to `position`: [committed length, position) must be fully staged.
+  virtual Result<FileInfo> Flush(std::string_view path, int64_t position, const FlushOptions& options) = 0;
+
+  // Atomic rename of a file or a whole directory. The destination's parent must exist.
+  virtual Status Rename(std::string_view source, std::string_view destination, const RenameOptions& options) = 0;
+  virtual Status Delete(std::string_view path, const DeleteOptions& options) = 0;
+
+  virtual Result<acl::AclState> GetAccessControl(std::string_view path) = 0;
+  virtual Result<FileInfo> SetAccessControl(std::string_view path, const AccessControlChange& change) = 0;
+  virtual Result<FileInfo> SetTimes(std::string_view path, std::optional<int64_t> modification_time_ms,
+                                    std::optional<int64_t> access_time_ms) = 0;
+  virtual Result<FileInfo> SetExpiry(std::string_view path, const ExpirySpec& expiry) = 0;
+  // Replaces all user properties (and the content headers when given).
+  virtual Result<FileInfo> SetProperties(std::string_view path, const Properties& properties,
+                                         const std::optional<ContentHeaders>& content,
+                                         const Conditions& conditions) = 0;
+};
+
+// Conveniences over the interface.
+Result<FileInfo> WriteFile(FileSystem& fs, std::string_view path, std::string_view data,
+                           const CreateOptions& options = {});
+Result<std::string> ReadFile(FileSystem& fs, std::string_view path, int64_t offset = 0, int64_t length = -1);
+// Lists every page of a directory.
+Result<std::vector<FileInfo>> ListAll(FileSystem& fs, std::string_view dir, bool recursive = false);
+
+std::string_view FileTypeName(FileType type);
+
+}  // namespace lakeshift::fs

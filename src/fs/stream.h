@@ -1,0 +1,35 @@
+#pragma once
+// Byte streams that carry file content between stores, protocol front-ends and the migration engine
+// without holding whole files in memory.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace lakeshift::fs {
+
+class InputStream {
+ public:
+  virtual ~InputStream() = default;
+  // Reads up to n bytes into buf; returns 0 at the end of the stream.
+  virtual Result<size_t> Read(char* buf, size_t n) = 0;
+};
+
+// A stream over bytes held by the caller (small bodies, tests).
+class StringInputStream final : public InputStream {
+ public:
+  explicit StringInputStream(std::string_view data) : data_(data) {}
+  Result<size_t> Read(char* buf, size_t n) override;
+
+ private:
+  std::string_view data_;
+  size_t pos_ = 0;
+};
+
+// Reads the rest of a stream into a string; fails if it is longer than max_bytes.
+Result<std::string> ReadAll(InputStream& in, size_t max_bytes = 64 * 1024 * 1024);
+
+}  // namespace lakeshift::fs

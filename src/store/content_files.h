@@ -1,0 +1,62 @@
+#pragma once
+// File content of the local store: one data file per file version under <dir>/data/<k0k1>/<key>.
+// A new version (create, overwrite) gets a new random key, so readers holding a descriptor keep reading
+// the version they opened. Keys of removed versions go through the metadata table `pending_unlink`
+// so a crash between the metadata commit and the unlink leaves nothing behind.
+
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "fs/stream.h"
+
+namespace lakeshift::store {
+
+// An owned POSIX file descriptor.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+class ContentFiles {
+ public:
+  explicit ContentFiles(std::string data_dir) : data_dir_(std::move(data_dir)) {}
+  Status Init();
+
+  static std::string NewKey();  // 32 random hex digits
+  std::string PathFor(const std::string& key) const;
+
+  // Opens (creating) the data file of `key` for writing at positions.
+  Result<UniqueFd> OpenForWrite(const std::string& key) const;
+  // Opens for reading; an absent file is returned as an invalid fd (a file never written to).
+  Result<UniqueFd> OpenForRead(const std::string& key) const;
+  // Writes the whole stream at `offset`; returns the number of bytes written.
+  static Result<int64_t> WriteStreamAt(int fd, int64_t offset, fs::InputStream& data);
+  static Status Sync(int fd);
+  Status Truncate(const std::string& key, int64_t size) const;
+  Status Unlink(const std::string& key) const;  // an absent file is fine
+
+ private:
+  std::string data_dir_;
+};
+
+// A stream over [offset, offset + length) of an open data file (pread, so no shared file position).
+std::unique_ptr<fs::InputStream> MakeFileRangeStream(UniqueFd fd, int64_t offset, int64_t length);
+
+}  // namespace lakeshift::store

@@ -1,0 +1,255 @@
+#include "store/local_store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "testing/status_macros.h"
+#include "testing/temp_dir.h"
+
+extern char** environ;
+
+namespace lakeshift::store {
+namespace {
+
+
+std::shared_ptr<LocalStore> OpenStore(const std::string& dir, const acl::AclPolicy& policy = acl::AclPolicy::Gen2()) {
+  LocalStoreOptions options;
+  options.directory = dir;
+  options.policy = &policy;
+  auto store = LocalStore::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status();
+  return store.ok() ? *store : nullptr;
+}
+
+size_t CountContentFiles(const std::string& store_dir) {
+  size_t n = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(store_dir + "/data")) {
+    if (entry.is_regular_file()) ++n;
+  }
+  return n;
+}
+
+TEST(LocalStoreTest, PersistsAcrossReopen) {
+  testing_util::TempDir dir;
+  {
+    auto store = OpenStore(dir.path());
+    ASSERT_OK(fs::WriteFile(*store->AsSuperuser(), "/a/b", "kept"));
+  }
+  auto store = OpenStore(dir.path());
+  EXPECT_EQ(*fs::ReadFile(*store->AsSuperuser(), "/a/b"), "kept");
+  ASSERT_OK(store->CheckConsistency());
+}
+
+TEST(LocalStoreTest, RefusesAnotherPolicyOnReopen) {
+  testing_util::TempDir dir;
+  { OpenStore(dir.path(), acl::AclPolicy::Gen1()); }
+  LocalStoreOptions options;
+  options.directory = dir.path();
+  options.policy = &acl::AclPolicy::Gen2();
+  auto store = LocalStore::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("Gen1"), std::string::npos) << store.status();
+}
+
+TEST(LocalStoreTest, BadDirectoryGivesClearError) {
+  LocalStoreOptions options;
+  options.directory = "/proc/definitely/not/here";
+  auto store = LocalStore::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("/proc/definitely/not/here"), std::string::npos);
+}
+
+TEST(LocalStoreTest, ReadersKeepTheVersionTheyOpened) {
+  testing_util::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto fs = store->AsSuperuser();
+  ASSERT_OK(fs::WriteFile(*fs, "/f", "old content"));
+  auto handle = fs->OpenRead("/f", {});
+  ASSERT_OK(handle);
+  ASSERT_OK(fs::WriteFile(*fs, "/f", "new"));
+  EXPECT_EQ(*fs::ReadAll(*handle->stream), "old content");
+  EXPECT_EQ(*fs::ReadFile(*fs, "/f"), "new");
+}
+
+TEST(LocalStoreTest, DeletedContentIsRemovedFromDisk) {
+  testing_util::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto fs = store->AsSuperuser();
+  for (int i = 0; i < 20; ++i) ASSERT_OK(fs::WriteFile(*fs, "/d/" + std::to_string(i), "data"));
+  EXPECT_EQ(CountContentFiles(dir.path()), 20u);
+  ASSERT_OK(fs::WriteFile(*fs, "/d/0", "overwritten"));  // the old version's file goes
+  EXPECT_EQ(CountContentFiles(dir.path()), 20u);
+  fs::DeleteOptions recursive;
+  recursive.recursive = true;
+  ASSERT_OK(fs->Delete("/d", recursive));
+  EXPECT_EQ(CountContentFiles(dir.path()), 0u);
+}
+
+TEST(LocalStoreTest, ConcurrentOperationsFromEightThreads) {
+  testing_util::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto fs = store->AsSuperuser();
+  ASSERT_OK(fs->CreateFile("/shared/big", {}));
+  constexpr int kThreads = 8;
+  constexpr int kFilesPerThread = 60;
+  constexpr int kChunk = 4096;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto fail = [&](const Status& s) {
+        if (!s.ok()) {
+          ADD_FAILURE() << "thread " << t << ": " << s;
+          ++failures;
+        }
+      };
+      std::string mine = "/t" + std::to_string(t);
+      for (int i = 0; i < kFilesPerThread; ++i) {
+        std::string p = mine + "/f" + std::to_string(i);
+        fail(fs::WriteFile(*fs, p, p).status());
+        if (i % 3 == 0) fail(fs->Rename(p, mine + "/renamed" + std::to_string(i), {}));
+        if (i % 4 == 1) fail(fs->Delete(p, {}));
+        fail(fs::ListAll(*fs, mine).status());
+        fail(fs::WriteFile(*fs, "/shared/f" + std::to_string(t) + "-" + std::to_string(i), "x").status());
+      }
+      // Parallel appends into one shared file at disjoint positions.
+      std::string chunk(kChunk, static_cast<char>('a' + t));
+      fs::StringInputStream in(chunk);
+      fail(fs->Append("/shared/big", int64_t{t} * kChunk, in, {}).status());
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_EQ(failures.load(), 0);
+  ASSERT_OK(fs->Flush("/shared/big", kThreads * kChunk, {}));
+  std::string big = *fs::ReadFile(*fs, "/shared/big");
+  ASSERT_EQ(big.size(), static_cast<size_t>(kThreads * kChunk));
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(big[t * kChunk], 'a' + t);
+  auto shared = fs::ListAll(*fs, "/shared");
+  ASSERT_OK(shared);
+  EXPECT_EQ(shared->size(), static_cast<size_t>(kThreads * kFilesPerThread + 1));
+  for (int t = 0; t < kThreads; ++t) {
+    auto mine = fs::ListAll(*fs, "/t" + std::to_string(t));
+    ASSERT_OK(mine);
+    // Files with i % 4 == 1 and i % 3 != 0 were deleted; the rest remain (some renamed).
+    size_t expected = 0;
+    for (int i = 0; i < kFilesPerThread; ++i) expected += (i % 3 == 0 || i % 4 != 1) ? 1 : 0;
+    EXPECT_EQ(mine->size(), expected);
+  }
+  ASSERT_OK(store->CheckConsistency());
+}
+
+TEST(LocalStoreTest, RenameAndDeleteLargeTrees) {
+  testing_util::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto fs = store->AsSuperuser();
+  constexpr int kDirs = 50;
+  constexpr int kFiles = 100;  // 5,000 files and 50 directories (plus 10 nested levels)
+  std::string deep = "/tree";
+  for (int level = 0; level < 10; ++level) deep += "/level" + std::to_string(level);
+  ASSERT_OK(fs::WriteFile(*fs, deep + "/bottom", "deep"));
+  for (int d = 0; d < kDirs; ++d) {
+    for (int f = 0; f < kFiles; ++f) {
+      ASSERT_OK(fs::WriteFile(*fs, "/tree/d" + std::to_string(d) + "/f" + std::to_string(f), "x"));
+    }
+  }
+  ASSERT_OK(fs->Rename("/tree", "/moved", {}));
+  EXPECT_EQ(fs->GetFileInfo("/tree").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*fs::ReadFile(*fs, "/moved" + deep.substr(5) + "/bottom"), "deep");
+  auto all = fs::ListAll(*fs, "/moved", /*recursive=*/true);
+  ASSERT_OK(all);
+  EXPECT_EQ(all->size(), static_cast<size_t>(kDirs * kFiles + kDirs + 10 + 1));
+  fs::DeleteOptions recursive;
+  recursive.recursive = true;
+  ASSERT_OK(fs->Delete("/moved", recursive));
+  EXPECT_TRUE(fs::ListAll(*fs, "/")->empty());
+  EXPECT_EQ(CountContentFiles(dir.path()), 0u);
+  ASSERT_OK(store->CheckConsistency());
+}
+
+// Runs the crash writer until it has acknowledged `acks` more operations, then SIGKILLs it.
+// Returns the last acknowledged index.
+int RunWriterAndKill(const std::string& store_dir, int first, int acks) {
+  const char* bin_dir = std::getenv("LAKESHIFT_BIN");
+  std::string writer = std::string(bin_dir ? bin_dir : ".") + "/store_crash_writer";
+  int out[2];
+  EXPECT_EQ(pipe(out), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  std::string first_arg = std::to_string(first);
+  char* argv[] = {writer.data(), const_cast<char*>(store_dir.c_str()), first_arg.data(), nullptr};
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, writer.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  EXPECT_EQ(rc, 0) << "cannot start " << writer;
+  FILE* lines = fdopen(out[0], "r");
+  int last = first - 1;
+  char line[64];
+  while (last < first - 1 + acks && std::fgets(line, sizeof(line), lines)) {
+    int index = 0;
+    if (std::sscanf(line, "ok %d", &index) == 1) last = index;
+  }
+  kill(pid, SIGKILL);  // mid-operation: the writer never stops between acknowledgements
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::fclose(lines);
+  EXPECT_TRUE(WIFSIGNALED(status)) << "writer exited by itself (status " << status << ")";
+  return last;
+}
+
+std::string ExpectedPayload(int i) {
+  std::string unit = "payload-" + std::to_string(i) + ";";
+  std::string out;
+  while (out.size() < static_cast<size_t>((i % 17) * 3000 + 1)) out += unit;
+  return out;
+}
+
+TEST(LocalStoreTest, ReopensConsistentAfterKillNineOfAWriter) {
+  testing_util::TempDir dir;
+  std::string store_dir = dir.path() + "/store";
+  int next = 0;
+  for (int round = 0; round < 3; ++round) {
+    int last = RunWriterAndKill(store_dir, next, 60 + round * 17);
+    ASSERT_GE(last, next) << "the writer acknowledged nothing in round " << round;
+    auto store = OpenStore(store_dir);
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(store->CheckConsistency());
+    auto fs = store->AsSuperuser();
+    for (int i = 0; i <= last; ++i) {
+      bool renamed = i % 5 == 0;
+      bool deleted = !renamed && (i + 1) % 7 == 0 && i + 1 <= last;
+      // The operation in flight at the kill may already have deleted its victim.
+      bool maybe_deleted = !renamed && (i + 1) % 7 == 0 && i == last;
+      std::string p = (renamed ? "/r/" : "/w/") + std::to_string(i);
+      auto content = fs::ReadFile(*fs, p);
+      if (maybe_deleted && content.status().code() == StatusCode::kNotFound) continue;
+      if (deleted) {
+        EXPECT_EQ(content.status().code(), StatusCode::kNotFound) << p;
+      } else {
+        ASSERT_TRUE(content.ok()) << "acknowledged file lost: " << p << ": " << content.status();
+        EXPECT_EQ(*content, ExpectedPayload(i)) << p;
+      }
+    }
+    // The operation in flight at the kill left either nothing, an empty uncommitted file, or its complete result.
+    for (const char* dir : {"/w/", "/r/"}) {
+      auto partial = fs::ReadFile(*fs, dir + std::to_string(last + 1));
+      if (partial.ok()) {
+        EXPECT_TRUE(partial->empty() || *partial == ExpectedPayload(last + 1)) << "half-written file visible";
+      }
+    }
+    next = last + 1;
+  }
+}
+
+}  // namespace
+}  // namespace lakeshift::store
