@@ -37,7 +37,7 @@ struct AclPolicy {
   GroupRule group_rule = GroupRule::kUnionOfMatching;
   bool mask_applies_to_other = true;      // Microsoft's algorithm masks "other" too; POSIX does not
   DefaultAclRule default_acl_rule = DefaultAclRule::kFixedUmask;
-  Mode fixed_umask = 0007;                // used by kFixedUmask, and for an unspecified create mode (Gen1)
+  Mode fixed_umask = 0007;                // kFixedUmask's umask; also the create umask when umask_parameter is false
   Mode default_umask = 0027;              // Gen2's umask when the request gives none
   bool umask_parameter = false;           // whether a per-request umask is honoured (Gen2 yes, Gen1 no)
   Mode default_dir_mode = 0777;           // requested mode when a create names none

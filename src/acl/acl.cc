@@ -83,8 +83,9 @@ Result<AclEntry> ParseEntry(std::string_view text, bool perms_required) {
   }
   if (rest >= 1) entry.name = std::string(parts[i]);
   if (entry.is_named() && (entry.type == EntryType::kMask || entry.type == EntryType::kOther)) {
-    return InvalidArgument("a " + std::string(TypeName(entry.type)) + " entry cannot have an id (got \"" + entry.name +
-                           "\")");
+    const char* article = entry.type == EntryType::kOther ? "an " : "a ";
+    return InvalidArgument(article + std::string(TypeName(entry.type)) + " entry cannot have an id (got \"" +
+                           entry.name + "\")");
   }
   // A removal spec may still carry a permission (it is ignored), but it must be well formed.
   if (rest == 2 && (perms_required || !parts[i + 1].empty())) {

@@ -55,6 +55,7 @@ constexpr uint64_t kDrainLimit = 1024 * 1024;
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 constexpr uint64_t kLingerLimit = 16 * 1024 * 1024;
 constexpr size_t kScratchSize = 64 * 1024;
+constexpr size_t kBodyReadSize = 256 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 class ServerImpl;
@@ -287,7 +288,7 @@ class ServerImpl final : public Server {
 Session::Session(ServerImpl& server, tcp::socket socket)
     : server_(server),
       stream_(std::move(socket)),
-      buffer_(server.options().max_header_bytes + 16 * 1024) {
+      buffer_(std::max(server.options().max_header_bytes + 16 * 1024, kBodyReadSize)) {
   ErrorCode ec;
   tcp::endpoint endpoint = stream_.socket().remote_endpoint(ec);
   remote_ = ec ? "unknown" : (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
@@ -418,6 +419,8 @@ void Session::ReadBody(char* buf, size_t n, bool send_continue, OpDone done) {
 }
 
 void Session::ReadBodySome(char* buf, size_t n, OpDone done) {
+  // Beast reads at most the buffer's free capacity per syscall: make body reads large.
+  if (buffer_.capacity() < kBodyReadSize) buffer_.reserve(std::min(kBodyReadSize, buffer_.max_size()));
   auto& body = parser_->get().body();
   body.data = buf;
   body.size = n;

@@ -41,6 +41,8 @@ class ServerTest : public ::testing::Test {
     return log_lines_;
   }
 
+  void TearDown() override { server_.reset(); }  // before the members its threads use
+
   std::unique_ptr<Server> server_;
   std::mutex log_mutex_;
   std::vector<std::string> log_lines_;
@@ -144,8 +146,10 @@ TEST_F(ServerTest, StreamsTheRequestBodyIntoTheHandler) {
 
 TEST_F(ServerTest, DecodesChunkedRequestBodies) {
   StartServer([&](Request& req, ResponseWriter& w) {
-    EXPECT_TRUE(req.chunked);
-    EXPECT_FALSE(req.content_length.has_value());
+    if (req.path == "/c") {
+      EXPECT_TRUE(req.chunked);
+      EXPECT_FALSE(req.content_length.has_value());
+    }
     auto body = req.ReadBodyToString(1024);
     ASSERT_TRUE(body.ok()) << body.status();
     w.Send(200, {}, *body).IgnoreError();
@@ -176,7 +180,9 @@ TEST_F(ServerTest, StreamsTheResponseFromTheHandler) {
   ASSERT_TRUE(conn.ReadLine(line));
   EXPECT_EQ(line, "HTTP/1.1 200 OK");
   while (conn.ReadLine(line) && !line.empty()) {
-    if (line.starts_with("Transfer-Encoding")) EXPECT_EQ(line, "Transfer-Encoding: chunked");
+    if (line.starts_with("Transfer-Encoding")) {
+      EXPECT_EQ(line, "Transfer-Encoding: chunked");
+    }
   }
   ASSERT_TRUE(conn.ReadLine(line));
   EXPECT_EQ(line, "5");
@@ -341,48 +347,129 @@ TEST_F(ServerTest, OversizedHeadersGet431AndMalformedRequests400) {
 }
 
 TEST_F(ServerTest, GracefulStopLetsAnInFlightRequestFinish) {
-  Notification handler_entered, release_handler;
-  StartServer([&](Request&, ResponseWriter& w) {
-    handler_entered.Notify();
-    release_handler.Wait();
+  Notification entered, release;
+  StartServer([&](Request& req, ResponseWriter& w) {
+    if (req.path == "/slow") {
+      entered.Notify();
+      release.Wait();
+    }
     w.Send(200, {}, "finished").IgnoreError();
   });
-  RawConnection idle(server_->port());  // an idle keep-alive connection is closed at once
-  ASSERT_TRUE(idle.Send(Get("/warmup")));
-  RawConnection busy(server_->port());
+  uint16_t port = server_->port();
+  RawConnection idle(port);
+  ASSERT_TRUE(idle.Send(Get("/quick")));
+  ASSERT_EQ(idle.ReadResponse().status, 200);  // now an idle keep-alive connection
+  RawConnection busy(port);
   ASSERT_TRUE(busy.Send(Get("/slow")));
-  handler_entered.Wait();
-  release_handler.Notify();  // the warm-up request may be waiting too
-  RawResponse warm = idle.ReadResponse();
-  ASSERT_EQ(warm.status, 200);
+  entered.Wait();
+  std::thread stopper([&] { server_->Stop(std::chrono::seconds(60)); });
+  EXPECT_TRUE(idle.AtEof());  // Stop closes idle connections at once: it has begun
+  release.Notify();
+  RawResponse r = busy.ReadResponse();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "finished");
+  EXPECT_EQ(r.headers.Get("Connection"), "close");
+  EXPECT_TRUE(busy.AtEof());
+  stopper.join();
+  RawConnection after(port);
+  EXPECT_FALSE(after.connected());
+}
 
-  // Block the next request until Stop has begun, then let it finish.
-  Notification second_entered, release_second;
-  std::thread stopper;
-  {
-    auto server = std::move(server_);
-    Server* raw = server.get();
-    std::atomic<bool> stop_returned{false};
-    auto handler_server = Server::Start({}, [&](Request&, ResponseWriter& w) {
-      second_entered.Notify();
-      release_second.Wait();
-      w.Send(200, {}, "finished").IgnoreError();
-    });
-    ASSERT_TRUE(handler_server.ok());
-    auto srv = std::move(handler_server).value();
-    RawConnection idle2(srv->port());
-    ASSERT_TRUE(idle2.Send(Get("/warm")));
-    second_entered.Wait();
-    // idle2 is now busy; open a truly idle one.
-    RawConnection in_flight(srv->port());
-    release_second.Notify();
-    ASSERT_EQ(idle2.ReadResponse().status, 200);  // idle2 is idle again (keep-alive)
-    Notification third_entered, release_third;
-    srv.reset();
-    (void)raw;
-    (void)stop_returned;
+TEST_F(ServerTest, StopClosesRequestsStuckPastTheGrace) {
+  Notification entered;
+  Status read_status;
+  StartServer([&](Request& req, ResponseWriter& w) {
+    entered.Notify();
+    auto body = req.ReadBodyToString(1 << 20);  // the client never sends the rest
+    read_status = body.status();
+    w.Send(200, {}, "late").IgnoreError();
+  });
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.Send("PUT /stuck HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabcde"));
+  entered.Wait();
+  server_->Stop(std::chrono::milliseconds(50));
+  EXPECT_EQ(read_status.code(), StatusCode::kUnavailable) << read_status;
+  EXPECT_EQ(conn.ReadResponse().status, 0);  // closed without a response
+}
+
+TEST_F(ServerTest, AccessLogLineHasTheRequestAndRedactsSecrets) {
+  StartServer([&](Request& req, ResponseWriter& w) {
+    auto body = req.ReadBodyToString(1024);
+    w.Send(201, {}, "ok").IgnoreError();
+  });
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.Send(
+      "PUT /fs/file?sig=s3cr3t&op=APPEND&client_secret=cs&code=c0de&token=t0k&x_api_secret=z HTTP/1.1\r\n"
+      "Host: x\r\nAuthorization: Bearer topsecret\r\nContent-Length: 3\r\n\r\nabc"));
+  ASSERT_EQ(conn.ReadResponse().status, 201);
+  // A second exchange on the connection starts only after the first one's log line was written.
+  ASSERT_TRUE(conn.Send(Get("/next")));
+  ASSERT_EQ(conn.ReadResponse().status, 201);
+  std::vector<std::string> lines = LogLines();
+  ASSERT_GE(lines.size(), 1u);
+  std::regex expected(
+      "127\\.0\\.0\\.1:" + std::to_string(conn.local_port()) +
+      " \"PUT /fs/file\\?sig=REDACTED&op=APPEND&client_secret=REDACTED&code=REDACTED&token=REDACTED"
+      "&x_api_secret=REDACTED\" 201 3 2 [0-9]+ms");
+  EXPECT_TRUE(std::regex_match(lines[0], expected)) << lines[0];
+  for (const std::string& line : lines) {
+    EXPECT_EQ(line.find("topsecret"), std::string::npos);
+    EXPECT_EQ(line.find("s3cr3t"), std::string::npos);
+    EXPECT_EQ(line.find("Authorization"), std::string::npos);
   }
-  (void)stopper;
+}
+
+TEST_F(ServerTest, RunUntilSignalStopsOnSigterm) {
+  StartServer(Hello);
+  uint16_t port = server_->port();
+  RunUntilSignal(*server_, std::chrono::seconds(5), [] { ::kill(::getpid(), SIGTERM); });
+  RawConnection after(port);
+  EXPECT_FALSE(after.connected());
+}
+
+TEST_F(ServerTest, ReportsBoundPortAndRejectsTls) {
+  StartServer(Hello);
+  EXPECT_NE(server_->port(), 0);
+  EXPECT_EQ(server_->base_url(), "http://127.0.0.1:" + std::to_string(server_->port()));
+  ServerOptions tls;
+  tls.tls_cert_file = "cert.pem";
+  tls.tls_key_file = "key.pem";
+  auto result = Server::Start(tls, Hello);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kUnsupported);
+  ServerOptions taken;
+  taken.port = server_->port();
+  EXPECT_EQ(Server::Start(taken, Hello).status().code(), StatusCode::kUnavailable);
+}
+
+TEST(ServerPiecesTest, ResponseHeadFraming) {
+  std::string head;
+  ASSERT_TRUE(internal::FormatResponseHead(200, {{"X-A", "1"}, {"Content-Length", "99"}},
+                                           internal::Framing::kChunked, std::nullopt, false, true, head)
+                  .ok());
+  EXPECT_EQ(head, "HTTP/1.1 200 OK\r\nX-A: 1\r\nTransfer-Encoding: chunked\r\n\r\n");
+  ASSERT_TRUE(internal::FormatResponseHead(404, {}, internal::Framing::kContentLength, 3, false, false, head).ok());
+  EXPECT_EQ(head, "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\nConnection: close\r\n\r\n");
+  EXPECT_FALSE(
+      internal::FormatResponseHead(200, {{"X-Bad", "a\r\nInjected: 1"}}, internal::Framing::kNone, 0, false, true, head)
+          .ok());
+  EXPECT_EQ(internal::ChooseFraming(204, false, 11, 5), internal::Framing::kNone);
+  EXPECT_EQ(internal::ChooseFraming(200, true, 11, 5), internal::Framing::kNone);
+  EXPECT_EQ(internal::ChooseFraming(200, false, 10, std::nullopt), internal::Framing::kClose);
+}
+
+TEST(ServerPiecesTest, StringReaderAndWriterForHandlerTests) {
+  StringBodyReader reader("payload");
+  Request req;
+  req.body_ = &reader;
+  req.content_length = 7;
+  EXPECT_EQ(*req.ReadBodyToString(100), "payload");
+  StringResponseWriter w;
+  ASSERT_TRUE(w.Send(202, {{"X-A", "b"}}, "done").ok());
+  EXPECT_EQ(w.status, 202);
+  EXPECT_EQ(w.body, "done");
+  EXPECT_EQ(w.headers.Get("Content-Length"), "4");
+  EXPECT_TRUE(w.finished);
 }
 
 }  // namespace

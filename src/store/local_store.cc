@@ -84,14 +84,6 @@ std::vector<acl::PathState> AncestorStates(const Resolved& r, size_t count) {
   return out;
 }
 
-void GrantOwnerWriteExecute(acl::AclState& state) {
-  for (acl::AclEntry& e : state.access) {
-    if (e.scope == acl::Scope::kAccess && e.type == acl::EntryType::kUser && !e.is_named()) {
-      e.perm |= acl::kWrite | acl::kExecute;
-    }
-  }
-}
-
 Status CheckConditions(const fs::Conditions& c, const Node* node, const std::string& path) {
   if (c.if_match) {
     if (!node) return PreconditionFailed("If-Match condition failed: " + path + " does not exist");
@@ -257,8 +249,8 @@ struct LocalStore::Impl {
       request.is_directory = true;
       request.owner = caller.user;
       request.request_umask = options.umask;
+      request.implicit_parent = true;
       Node dir = NewNode(parent, r.parts[r.chain.size() - 1], true, request, now);
-      if (policy().implicit_parent_owner_wx) GrantOwnerWriteExecute(dir.acl);
       ASSIGN_OR_RETURN(dir.id, nodes->Insert(dir));
       RETURN_IF_ERROR(UpdateParentAfterChildChange(parent, now));
       r.chain.push_back(std::move(dir));
@@ -399,6 +391,7 @@ struct LocalStore::Impl {
                                       " (read and execute are needed)");
             }
             RETURN_IF_ERROR(emit(c, child_path, ""));
+            if (static_cast<int>(out.size()) >= limit) return Status::Ok();
           }
         }
         cursor = children.back().name;

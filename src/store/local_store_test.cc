@@ -56,7 +56,7 @@ TEST(LocalStoreTest, RefusesAnotherPolicyOnReopen) {
   options.policy = &acl::AclPolicy::Gen2();
   auto store = LocalStore::Open(options);
   ASSERT_FALSE(store.ok());
-  EXPECT_NE(store.status().message().find("Gen1"), std::string::npos) << store.status();
+  EXPECT_NE(store.status().message().find("gen1"), std::string::npos) << store.status();
 }
 
 TEST(LocalStoreTest, BadDirectoryGivesClearError) {
@@ -116,7 +116,7 @@ TEST(LocalStoreTest, ConcurrentOperationsFromEightThreads) {
         std::string p = mine + "/f" + std::to_string(i);
         fail(fs::WriteFile(*fs, p, p).status());
         if (i % 3 == 0) fail(fs->Rename(p, mine + "/renamed" + std::to_string(i), {}));
-        if (i % 4 == 1) fail(fs->Delete(p, {}));
+        else if (i % 4 == 1) fail(fs->Delete(p, {}));
         fail(fs::ListAll(*fs, mine).status());
         fail(fs::WriteFile(*fs, "/shared/f" + std::to_string(t) + "-" + std::to_string(i), "x").status());
       }

@@ -29,6 +29,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto fs = (*store)->AsSuperuser();
+  for (const char* dir : {"/w", "/r"}) {
+    Status made = fs->CreateDirectory(dir, {}).status();
+    if (!made.ok()) {
+      std::fprintf(stderr, "mkdir %s: %s\n", dir, made.ToString().c_str());
+      return 1;
+    }
+  }
   for (int i = std::atoi(argv[2]);; ++i) {
     std::string path = "/w/" + std::to_string(i);
     std::string data = Payload(i);

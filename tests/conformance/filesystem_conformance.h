@@ -34,6 +34,7 @@ struct Target {
   std::function<std::unique_ptr<TargetInstance>()> make;
 };
 
+inline void PrintTo(const Target& target, std::ostream* os) { *os << target.name; }
 inline std::string PrintTarget(const testing::TestParamInfo<Target>& info) { return info.param.name; }
 
 class FileSystemConformance : public testing::TestWithParam<Target> {
@@ -75,6 +76,7 @@ class PermissionMatrix : public FileSystemConformance {
     ASSERT_OK(fs().CreateDirectory("/open", open));
     fs::AccessControlChange chmod;
     chmod.mode = 0755;
+    ASSERT_OK(fs().SetAccessControl("/", chmod));  // everyone may traverse the root and /open
     ASSERT_OK(fs().SetAccessControl("/open", chmod));
     ASSERT_OK(fs().CreateDirectory("/open/dir", {}));
     ASSERT_OK(fs::WriteFile(fs(), "/open/dir/file", "secret"));
