@@ -18,12 +18,19 @@ constexpr const char* kEngineers = "6d863d4c-7e16-4c1b-b0de-1f0f8dbb2afe";
 Status BuildSampleLake(fs::FileSystem& lake) {
   fs::CreateOptions shared;
   shared.permission = 0770;
-  RETURN_IF_ERROR(lake.CreateDirectory("/raw/sales/2026", shared).status());
+  RETURN_IF_ERROR(lake.CreateDirectory("/raw/sales", shared).status());
   fs::AccessControlChange team;
   team.acl_op = fs::AclOp::kModify;
   ASSIGN_OR_RETURN(team.acl_entries, acl::ParseAclSpec(std::string("group:") + kEngineers + ":r-x,default:group:" +
-                                                       kEngineers + ":r-x,default:user:" + kAnalyst + ":r--"));
+                                                       kEngineers + ":r-x,default:user:" + kAnalyst + ":r-x"));
   RETURN_IF_ERROR(lake.SetAccessControl("/raw/sales", team).status());
+  // The analyst may traverse to the data (execute on every ancestor), as Gen1 requires.
+  fs::AccessControlChange traverse;
+  traverse.acl_op = fs::AclOp::kModify;
+  ASSIGN_OR_RETURN(traverse.acl_entries, acl::ParseAclSpec(std::string("user:") + kAnalyst + ":--x"));
+  for (const char* dir : {"/", "/raw", "/raw/sales"}) RETURN_IF_ERROR(lake.SetAccessControl(dir, traverse).status());
+  // Created after the default ACL, so the partition and its files inherit the team's entries.
+  RETURN_IF_ERROR(lake.CreateDirectory("/raw/sales/2026", {}).status());
   for (const char* name : {"/raw/sales/2026/january.csv", "/raw/sales/2026/12,+3#456?.txt",
                            "/raw/sales/2026/unicode ÄÖÜ 日本語.csv"}) {
     RETURN_IF_ERROR(fs::WriteFile(lake, name, std::string("region,amount\nnorth,") + std::to_string(std::strlen(name)) +

@@ -196,6 +196,7 @@ TEST_F(ClientTest, StreamsAOneGibUploadWithFlatMemory) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, std::to_string(kGiB) + " intact");
   long peak_growth_mib = (testing::ProcStatusKb("VmHWM") - rss_before) / 1024;
+  RecordProperty("peak_rss_growth_mib", std::to_string(peak_growth_mib));
   EXPECT_LT(peak_growth_mib, 100) << "peak RSS grew by " << peak_growth_mib << " MiB";
 }
 
@@ -228,6 +229,7 @@ TEST_F(ClientTest, StreamsAOneGibDownloadWithFlatMemory) {
   EXPECT_EQ(received, kGiB);
   EXPECT_TRUE(intact);
   long peak_growth_mib = (testing::ProcStatusKb("VmHWM") - rss_before) / 1024;
+  RecordProperty("peak_rss_growth_mib", std::to_string(peak_growth_mib));
   EXPECT_LT(peak_growth_mib, 100) << "peak RSS grew by " << peak_growth_mib << " MiB";
 }
 
@@ -430,6 +432,35 @@ TEST_F(ClientTest, FileRangeBodySourceUploadsARange) {
   EXPECT_EQ(r->body, "456789");
   EXPECT_FALSE(FileRangeBodySource::Open(path, 10, 100).ok());
   std::remove(path.c_str());
+}
+
+// Measures what "Expect: 100-continue" costs against our server (run with --gtest_also_run_disabled_tests).
+TEST_F(ClientTest, DISABLED_ExpectContinueCost) {
+  StartServer([](Request& req, ResponseWriter& w) {
+    auto body = req.ReadBodyToString(16 << 20);
+    w.Send(body.ok() ? 201 : 413, {}, "").IgnoreError();
+  });
+  {
+    HttpClient client;
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 1000; ++i) ASSERT_EQ(client.Send({.url = Url("/g")})->status, 201);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    std::printf("GET round trip: %.0f us/request\n", static_cast<double>(us.count()) / 1000);
+  }
+  for (size_t size : {size_t{2} << 20, size_t{64} << 10}) {
+    std::string payload(size, 'p');
+    for (bool expect : {true, false}) {
+      HttpClient client({.expect_continue = expect});
+      auto start = std::chrono::steady_clock::now();
+      constexpr int kRequests = 200;
+      for (int i = 0; i < kRequests; ++i) {
+        ASSERT_EQ(client.Send({.method = "PUT", .url = Url("/e"), .body_string = payload})->status, 201);
+      }
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+      std::printf("%zu-byte uploads, expect_continue=%d: %.0f us/request\n", size, expect,
+                  static_cast<double>(us.count()) / kRequests);
+    }
+  }
 }
 
 }  // namespace

@@ -346,6 +346,16 @@ TEST_F(ServerTest, OversizedHeadersGet431AndMalformedRequests400) {
   }
 }
 
+TEST_F(ServerTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
+  ServerOptions options;
+  options.idle_timeout = std::chrono::milliseconds(100);
+  StartServer(Hello, options);
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.Send(Get("/")));
+  EXPECT_EQ(conn.ReadResponse().status, 200);
+  EXPECT_TRUE(conn.AtEof());  // the server hangs up once the connection has been idle for the timeout
+}
+
 TEST_F(ServerTest, GracefulStopLetsAnInFlightRequestFinish) {
   Notification entered, release;
   StartServer([&](Request& req, ResponseWriter& w) {
