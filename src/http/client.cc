@@ -254,14 +254,14 @@ CURLcode HttpClient::Impl::Perform(CURL* easy, const ClientRequest& request, Att
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &attempt);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 
-  if (request.method == "GET") {
-    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-  } else if (request.method == "HEAD") {
+  if (request.method == "HEAD") {
     curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "GET" && attempt.source == nullptr) {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
   } else {
-    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());  // also renames UPLOAD's PUT
   }
-  if (attempt.source != nullptr) {
+  if (attempt.source != nullptr && request.method != "HEAD") {
     curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(easy, CURLOPT_READFUNCTION, &ReadCallback);
     curl_easy_setopt(easy, CURLOPT_READDATA, &attempt);

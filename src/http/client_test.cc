@@ -87,6 +87,11 @@ TEST_F(ClientTest, SendsMethodsHeadersAndBodies) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->headers.Get("X-Length"), "0");  // Azure requires Content-Length: 0
 
+  r = client.Send({.method = "GET", .url = Url("/g"), .body_string = "q"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->headers.Get("X-Method"), "GET");
+  EXPECT_EQ(r->body, "q");
+
   ClientRequest head{.method = "HEAD", .url = Url("/h")};
   r = client.Send(head);
   ASSERT_TRUE(r.ok()) << r.status();

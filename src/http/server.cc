@@ -10,10 +10,9 @@
 // beast::ssl_stream<beast::tcp_stream>) with a handshake before the first header read.
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <condition_variable>
-#include <cstring>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -88,7 +87,6 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnExchangeDone(const std::shared_ptr<Exchange>& exchange);
 
   asio::any_io_executor executor() { return stream_.get_executor(); }
-  const std::string& remote() const { return remote_; }
 
  private:
   enum class State { kReadingHeader, kInExchange, kClosing };
@@ -328,6 +326,8 @@ void Session::DoReadHeader() {
     return;
   }
   state_ = State::kReadingHeader;
+  if (buffer_.capacity() > kScratchSize) buffer_.shrink_to_fit();  // idle connections stay small
+  scratch_.reset();
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(server_.options().max_header_bytes, UINT32_MAX)));
   parser_->body_limit(boost::none);  // enforced by Exchange, after the handler had its say
@@ -419,8 +419,12 @@ void Session::ReadBody(char* buf, size_t n, bool send_continue, OpDone done) {
 }
 
 void Session::ReadBodySome(char* buf, size_t n, OpDone done) {
-  // Beast reads at most the buffer's free capacity per syscall: make body reads large.
-  if (buffer_.capacity() < kBodyReadSize) buffer_.reserve(std::min(kBodyReadSize, buffer_.max_size()));
+  // Beast reads at most the buffer's free capacity per syscall: make reads of large bodies large.
+  size_t want = kBodyReadSize;
+  if (auto remaining = parser_->content_length_remaining()) {
+    want = static_cast<size_t>(std::clamp<uint64_t>(*remaining, 16 * 1024, kBodyReadSize));
+  }
+  if (buffer_.capacity() < want) buffer_.reserve(std::min(want, buffer_.max_size()));
   auto& body = parser_->get().body();
   body.data = buf;
   body.size = n;

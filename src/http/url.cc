@@ -27,9 +27,15 @@ std::string ToLower(std::string_view s) {
 
 std::string Url::Origin() const {
   std::string out = scheme + "://";
-  out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  bool ipv6 = host.find(':') != std::string::npos;
+  if (ipv6) out += '[';
+  out += host;
+  if (ipv6) out += ']';
   bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-  if (!default_port) out += ":" + std::to_string(port);
+  if (!default_port) {
+    out += ':';
+    out += std::to_string(port);
+  }
   return out;
 }
 

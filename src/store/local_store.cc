@@ -401,7 +401,8 @@ struct LocalStore::Impl {
     if (start_after.empty()) return emit(r.node(), r.path, "");
     // Resume: the rest of the start node's subtree, then the later siblings of each ancestor up to the top.
     std::vector<std::string> parts;
-    for (std::string_view p : path::Split("/" + start_after)) parts.emplace_back(p);
+    const std::string resume_path = "/" + start_after;  // Split returns views into it
+    for (std::string_view p : path::Split(resume_path)) parts.emplace_back(p);
     std::vector<Node> chain{r.node()};
     std::vector<std::string> chain_paths{r.path};
     for (const std::string& part : parts) {
