@@ -48,7 +48,9 @@ Evaluation Evaluate(const AclState& state, const Caller& caller, Perm wanted, co
   return {covers(have), have};
 }
 
-std::string CallerName(const Caller& caller) { return "\"" + caller.user + "\""; }
+std::string CallerName(const Caller& caller) {
+  return "\"" + caller.user + "\"";
+}
 
 // "missing -w-": the wanted bits the caller lacks; under the POSIX group rule the union may cover them all
 // while no single entry does, and then every wanted bit is reported.
@@ -64,7 +66,9 @@ bool Caller::InGroup(const std::string& group) const {
   return !group.empty() && std::find(groups.begin(), groups.end(), group) != groups.end();
 }
 
-Caller Caller::Superuser(std::string user) { return Caller{std::move(user), {}, true}; }
+Caller Caller::Superuser(std::string user) {
+  return Caller{std::move(user), {}, true};
+}
 
 const AclPolicy& AclPolicy::Gen1() {
   static const AclPolicy policy = [] {
@@ -176,17 +180,16 @@ Status CheckChangeOwner(const PathState& item, const Caller& caller, const std::
                         const std::optional<std::string>& new_group) {
   if (caller.superuser) return Status::Ok();
   if (new_owner && *new_owner != item.acl.owner) {
-    return PermissionDenied("only a superuser may change the owner of \"" + item.path + "\" (from \"" +
-                            item.acl.owner + "\" to \"" + *new_owner + "\"); caller is " + CallerName(caller));
+    return PermissionDenied("only a superuser may change the owner of \"" + item.path + "\" (from \"" + item.acl.owner +
+                            "\" to \"" + *new_owner + "\"); caller is " + CallerName(caller));
   }
   if (caller.user.empty() || caller.user != item.acl.owner) {
     return PermissionDenied("only the owner (\"" + item.acl.owner + "\") or a superuser may change the group of \"" +
                             item.path + "\", not " + CallerName(caller));
   }
   if (new_group && *new_group != item.acl.group && !caller.InGroup(*new_group)) {
-    return PermissionDenied("the owner may only change the group of \"" + item.path +
-                            "\" to a group it belongs to; " + CallerName(caller) + " is not a member of \"" +
-                            *new_group + "\"");
+    return PermissionDenied("the owner may only change the group of \"" + item.path + "\" to a group it belongs to; " +
+                            CallerName(caller) + " is not a member of \"" + *new_group + "\"");
   }
   return Status::Ok();
 }
@@ -199,8 +202,8 @@ AclState InheritForNewChild(const AclState& parent, const NewChildRequest& reque
     if (request.requested_mode && policy.explicit_mode_is_exact) {
       mode = *request.requested_mode;
     } else {
-      const Mode umask = policy.umask_parameter ? request.request_umask.value_or(policy.default_umask)
-                                                : policy.fixed_umask;
+      const Mode umask =
+          policy.umask_parameter ? request.request_umask.value_or(policy.default_umask) : policy.fixed_umask;
       mode = static_cast<Mode>(request.requested_mode.value_or(default_mode) & ~umask);
     }
     child = AclState::FromMode(request.owner, parent.group, mode);

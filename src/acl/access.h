@@ -35,12 +35,12 @@ enum class DefaultAclRule : uint8_t {
 struct AclPolicy {
   std::string name;
   GroupRule group_rule = GroupRule::kUnionOfMatching;
-  bool mask_applies_to_other = true;      // Microsoft's algorithm masks "other" too; POSIX does not
+  bool mask_applies_to_other = true;  // Microsoft's algorithm masks "other" too; POSIX does not
   DefaultAclRule default_acl_rule = DefaultAclRule::kFixedUmask;
-  Mode fixed_umask = 0007;                // kFixedUmask's umask; also the create umask when umask_parameter is false
-  Mode default_umask = 0027;              // Gen2's umask when the request gives none
-  bool umask_parameter = false;           // whether a per-request umask is honoured (Gen2 yes, Gen1 no)
-  Mode default_dir_mode = 0777;           // requested mode when a create names none
+  Mode fixed_umask = 0007;       // kFixedUmask's umask; also the create umask when umask_parameter is false
+  Mode default_umask = 0027;     // Gen2's umask when the request gives none
+  bool umask_parameter = false;  // whether a per-request umask is honoured (Gen2 yes, Gen1 no)
+  Mode default_dir_mode = 0777;  // requested mode when a create names none
   Mode default_file_mode = 0666;
   bool explicit_mode_is_exact = false;    // Gen1: an explicit create permission is kept as given (no umask)
   bool implicit_parent_owner_wx = false;  // Gen1: intermediate directories created implicitly get u+wx

@@ -1,9 +1,10 @@
 // Parsing and formatting of ACL entries, specs and modes, and the AclState accessors. The transformations
 // (SETACL and friends) are in acl_transform.cc.
 
+#include "acl/acl.h"
+
 #include <algorithm>
 
-#include "acl/acl.h"
 #include "acl/acl_internal.h"
 
 namespace lakeshift::acl {
@@ -70,7 +71,8 @@ Result<AclEntry> ParseEntry(std::string_view text, bool perms_required) {
     return InvalidArgument("missing entry type (expected user, group, mask or other)");
   }
   if (!ParseType(parts[i], entry.type)) {
-    return InvalidArgument("unknown entry type \"" + std::string(parts[i]) + "\" (expected user, group, mask or other)");
+    return InvalidArgument("unknown entry type \"" + std::string(parts[i]) +
+                           "\" (expected user, group, mask or other)");
   }
   ++i;
   const size_t rest = parts.size() - i;  // id and permission
@@ -249,7 +251,8 @@ std::string FormatSymbolicMode(Mode mode, bool extended_acl) {
 }
 
 Result<Mode> ParseMode(std::string_view text) {
-  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits =
+      !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits) return ParseOctalMode(text);
   if (text.size() == 9 || text.size() == 10) return ParseSymbolicMode(text);
   return InvalidArgument("bad permission \"" + std::string(text) +

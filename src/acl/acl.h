@@ -68,18 +68,18 @@ struct AclState {
   std::string owner;
   std::string group;
   bool sticky = false;
-  std::vector<AclEntry> access;        // base entries always present; named entries and mask when extended
-  std::vector<AclEntry> default_acl;   // empty, or a complete default ACL (directories only)
+  std::vector<AclEntry> access;       // base entries always present; named entries and mask when extended
+  std::vector<AclEntry> default_acl;  // empty, or a complete default ACL (directories only)
 
   // The minimal ACL for a mode: user::, group::, other:: from its bits; sticky from its sticky bit.
   static AclState FromMode(std::string owner, std::string group, Mode mode);
 
-  Mode mode() const;                  // owner / (mask or group) / other bits, plus sticky
+  Mode mode() const;  // owner / (mask or group) / other bits, plus sticky
   // "aclBit", the '+': access entries beyond the three base ones (named entries, or a mask that outlived
   // them, as Gen1 shows after REMOVEACLENTRIES) or a default ACL.
   bool has_extended_acl() const;
   Perm owner_perm() const;
-  Perm group_perm() const;            // the owning group's own entry (not the mask)
+  Perm group_perm() const;  // the owning group's own entry (not the mask)
   Perm other_perm() const;
   // The mask, or the owning group's perm when the access ACL has no mask (nothing is masked then).
   Perm effective_mask() const;

@@ -140,7 +140,7 @@ struct ModeCase {
 };
 
 TEST(ModeTest, OctalTable) {
-  const std::vector<ModeCase> good = {{"770", 0770}, {"0770", 0770}, {"0555", 0555}, {"000", 0},
+  const std::vector<ModeCase> good = {{"770", 0770},   {"0770", 0770}, {"0555", 0555}, {"000", 0},
                                       {"1777", 01777}, {"0027", 0027}, {"644", 0644}};
   for (const ModeCase& c : good) EXPECT_EQ(*ParseOctalMode(c.text), c.mode) << c.text;
   EXPECT_EQ(FormatOctalMode(0770), "770");
@@ -164,10 +164,10 @@ TEST(ModeTest, OctalTable) {
 }
 
 TEST(ModeTest, SymbolicTable) {
-  const std::vector<ModeCase> good = {
-      {"rwxr-x---", 0750}, {"rw-r-----", 0640}, {"rwxrwxrwx", 0777}, {"---------", 0},
-      {"rwxrwxrwt", 01777}, {"rwxrwxrwT", 01776}, {"rw-r-x-wT", 01652},  // Gen2 setPermissions recording
-      {"rwxr-x---+", 0750}, {"rwxr-x--t+", 01751}};
+  const std::vector<ModeCase> good = {{"rwxr-x---", 0750},  {"rw-r-----", 0640},  {"rwxrwxrwx", 0777},
+                                      {"---------", 0},     {"rwxrwxrwt", 01777}, {"rwxrwxrwT", 01776},
+                                      {"rw-r-x-wT", 01652},  // Gen2 setPermissions recording
+                                      {"rwxr-x---+", 0750}, {"rwxr-x--t+", 01751}};
   for (const ModeCase& c : good) EXPECT_EQ(*ParseSymbolicMode(c.text), c.mode) << c.text;
   EXPECT_EQ(FormatSymbolicMode(0750), "rwxr-x---");
   EXPECT_EQ(FormatSymbolicMode(0750, true), "rwxr-x---+");
@@ -211,8 +211,9 @@ TEST(AclStateTest, ModeAndBits) {
   EXPECT_EQ(minimal.effective_mask(), 5);
 
   // The middle digit is the mask when one exists; entries come out in canonical order.
-  AclState extended = MakeState("other::---,mask::r--,group::rwx,user:bob:rwx,user::rwx,default:user::rwx,"
-                                "default:other::---,default:group::r-x");
+  AclState extended = MakeState(
+      "other::---,mask::r--,group::rwx,user:bob:rwx,user::rwx,default:user::rwx,"
+      "default:other::---,default:group::r-x");
   EXPECT_EQ(extended.mode(), 0740);
   EXPECT_EQ(extended.group_perm(), 7);
   EXPECT_EQ(extended.effective_mask(), 4);
@@ -243,8 +244,9 @@ struct TransformCase {
 
 const std::string kMinimal770 = "user::rwx,group::rwx,other::---";
 const std::string kBob = "user::rwx,user:bob:rwx,group::r-x,mask::rwx,other::---";
-const std::string kDefaults = "default:user::rwx,default:user:bob:r-x,default:group::r-x,default:mask::r-x,"
-                              "default:other::---";
+const std::string kDefaults =
+    "default:user::rwx,default:user:bob:r-x,default:group::r-x,default:mask::r-x,"
+    "default:other::---";
 
 std::string ManyNamedUsers(int n) {
   std::string spec = "user::rwx,group::r--,other::---";
@@ -263,8 +265,9 @@ const std::vector<TransformCase> kTransformCases = {
     {"set: union without the owner and other", kMinimal770, false, Op::kSet,
      "user::rwx,group::---,other::rwx,user:bob:r--", "user::rwx,user:bob:r--,group::---,mask::r--,other::rwx",
      "rwxr--rwx+"},
-    {"set: an explicit mask is kept", kMinimal770, false, Op::kSet, "user::rwx,group::rwx,other::---,user:bob:rwx,mask::r--",
-     "user::rwx,user:bob:rwx,group::rwx,mask::r--,other::---", "rwxr-----+"},
+    {"set: an explicit mask is kept", kMinimal770, false, Op::kSet,
+     "user::rwx,group::rwx,other::---,user:bob:rwx,mask::r--", "user::rwx,user:bob:rwx,group::rwx,mask::r--,other::---",
+     "rwxr-----+"},
     {"set: base entries only makes the ACL minimal", kBob, false, Op::kSet, "user::rw-,group::r--,other::r--",
      "user::rw-,group::r--,other::r--", "rw-r--r--"},
     {"set: access-only spec keeps the default ACL", kBob + "," + kDefaults, true, Op::kSet,
@@ -277,8 +280,9 @@ const std::vector<TransformCase> kTransformCases = {
      "default ACL entries are only allowed on directories (got \"default:user:bob:rwx\")"},
     {"set: missing group::", kMinimal770, false, Op::kSet, "user::rwx,other::---,user:bob:r--", "", "",
      "access ACL would lack the required \"group::\" entry (user::, group:: and other:: are required)"},
-    {"set: duplicate entries", kMinimal770, false, Op::kSet, "user::rwx,user:bob:r--,group::---,user:bob:rwx,other::---",
-     "", "", "ACL spec has duplicate entries for \"user:bob\" (entries 2 and 4)"},
+    {"set: duplicate entries", kMinimal770, false, Op::kSet,
+     "user::rwx,user:bob:r--,group::---,user:bob:rwx,other::---", "", "",
+     "ACL spec has duplicate entries for \"user:bob\" (entries 2 and 4)"},
     {"set: 32 entries fit", kMinimal770, false, Op::kSet, ManyNamedUsers(28), "", "rwxr-----+"},
     {"set: 33 entries are too many", kMinimal770, false, Op::kSet, ManyNamedUsers(29), "", "",
      "access ACL would have 33 entries; the limit is 32"},

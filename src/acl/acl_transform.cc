@@ -12,8 +12,12 @@ namespace lakeshift::acl {
 namespace {
 
 constexpr size_t kScopes = 2;
-size_t Index(Scope scope) { return scope == Scope::kAccess ? 0 : 1; }
-const char* ScopeLabel(size_t index) { return index == 0 ? "access ACL" : "default ACL"; }
+size_t Index(Scope scope) {
+  return scope == Scope::kAccess ? 0 : 1;
+}
+const char* ScopeLabel(size_t index) {
+  return index == 0 ? "access ACL" : "default ACL";
+}
 
 // Work in progress of one transformation. Masks are kept out of `entries` until CalculateMasks.
 struct Builder {
@@ -83,9 +87,8 @@ Status CalculateMasks(Builder& b) {
     if (!scope_found[s]) continue;
     const std::optional<AclEntry>& provided = b.provided_mask[s];
     if (!provided && mask_needed[s] && b.mask_dirty[s]) {
-      return InvalidArgument(std::string("\"") + (s == 0 ? "" : "default:") +
-                             "mask::\" cannot be removed while the " + ScopeLabel(s) +
-                             " still has named user or group entries");
+      return InvalidArgument(std::string("\"") + (s == 0 ? "" : "default:") + "mask::\" cannot be removed while the " +
+                             ScopeLabel(s) + " still has named user or group entries");
     }
     if (provided && (!b.scope_dirty[s] || b.mask_dirty[s])) {
       b.entries.push_back(*provided);  // set by the spec, or an untouched scope keeps its mask
@@ -211,7 +214,9 @@ void RemoveAcl(AclState& state) {
   };
 }
 
-void RemoveDefaultAcl(AclState& state) { state.default_acl.clear(); }
+void RemoveDefaultAcl(AclState& state) {
+  state.default_acl.clear();
+}
 
 void SetMode(AclState& state, Mode mode) {
   if (AclEntry* user = FindEntry(state.access, EntryType::kUser, "")) user->perm = static_cast<Perm>((mode >> 6) & 7);

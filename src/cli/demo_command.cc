@@ -31,11 +31,11 @@ Status BuildSampleLake(fs::FileSystem& lake) {
   for (const char* dir : {"/", "/raw", "/raw/sales"}) RETURN_IF_ERROR(lake.SetAccessControl(dir, traverse).status());
   // Created after the default ACL, so the partition and its files inherit the team's entries.
   RETURN_IF_ERROR(lake.CreateDirectory("/raw/sales/2026", {}).status());
-  for (const char* name : {"/raw/sales/2026/january.csv", "/raw/sales/2026/12,+3#456?.txt",
-                           "/raw/sales/2026/unicode ÄÖÜ 日本語.csv"}) {
-    RETURN_IF_ERROR(fs::WriteFile(lake, name, std::string("region,amount\nnorth,") + std::to_string(std::strlen(name)) +
-                                                  "\n")
-                        .status());
+  for (const char* name :
+       {"/raw/sales/2026/january.csv", "/raw/sales/2026/12,+3#456?.txt", "/raw/sales/2026/unicode ÄÖÜ 日本語.csv"}) {
+    RETURN_IF_ERROR(
+        fs::WriteFile(lake, name, std::string("region,amount\nnorth,") + std::to_string(std::strlen(name)) + "\n")
+            .status());
   }
   RETURN_IF_ERROR(lake.CreateDirectory("/raw/sales/empty-partition", {}).status());
   RETURN_IF_ERROR(lake.CreateDirectory("/tmp", {}).status());

@@ -59,8 +59,7 @@ int Fail(const Status& status, const std::string& what) {
 
 // Registers a subcommand whose body gets an open FileSystem view.
 CLI::App* AddStoreSubcommand(CLI::App& store, const StoreArgs& args, int& exit_code, const std::string& name,
-                             const std::string& help,
-                             std::function<Status(fs::FileSystem&)> body) {
+                             const std::string& help, const std::function<Status(fs::FileSystem&)>& body) {
   CLI::App* sub = store.add_subcommand(name, help);
   sub->callback([&args, &exit_code, name, body] {
     std::shared_ptr<store::LocalStore> keep;
@@ -126,13 +125,14 @@ void AddStoreCommands(CLI::App& app, int& exit_code) {
   mkdir->add_option("path", path_arg, "Path")->required();
   mkdir->add_option("-m,--mode", mode_arg, "Permission, octal (0750) or symbolic (rwxr-x---)");
 
-  auto* put = AddStoreSubcommand(*store, args, exit_code, "put", "Upload a local file", [](fs::FileSystem& fs) -> Status {
-    LocalFileStream in(second_arg);
-    if (!in.ok()) return InvalidArgument("cannot open local file " + second_arg);
-    RETURN_IF_ERROR(fs.CreateFile(path_arg, {}).status());
-    ASSIGN_OR_RETURN(int64_t end, fs.Append(path_arg, 0, in, {}));
-    return fs.Flush(path_arg, end, {}).status();
-  });
+  auto* put =
+      AddStoreSubcommand(*store, args, exit_code, "put", "Upload a local file", [](fs::FileSystem& fs) -> Status {
+        LocalFileStream in(second_arg);
+        if (!in.ok()) return InvalidArgument("cannot open local file " + second_arg);
+        RETURN_IF_ERROR(fs.CreateFile(path_arg, {}).status());
+        ASSIGN_OR_RETURN(int64_t end, fs.Append(path_arg, 0, in, {}));
+        return fs.Flush(path_arg, end, {}).status();
+      });
   put->add_option("local", second_arg, "Local file")->required();
   put->add_option("path", path_arg, "Store path")->required();
 
@@ -172,29 +172,31 @@ void AddStoreCommands(CLI::App& app, int& exit_code) {
   getfacl->add_option("path", path_arg, "Path")->required();
 
   static std::string acl_mode = "set";
-  auto* setfacl = AddStoreSubcommand(*store, args, exit_code, "setfacl", "Change an ACL", [](fs::FileSystem& fs) -> Status {
-    fs::AccessControlChange change;
-    if (acl_mode == "set") change.acl_op = fs::AclOp::kSet;
-    if (acl_mode == "modify") change.acl_op = fs::AclOp::kModify;
-    if (acl_mode == "remove") change.acl_op = fs::AclOp::kRemoveEntries;
-    if (acl_mode == "remove-all") change.acl_op = fs::AclOp::kRemoveAll;
-    if (acl_mode == "remove-default") change.acl_op = fs::AclOp::kRemoveDefault;
-    if (acl_mode == "set" || acl_mode == "modify" || acl_mode == "remove") {
-      if (spec_arg.empty()) return InvalidArgument("--" + acl_mode + " needs an ACL spec");
-      ASSIGN_OR_RETURN(change.acl_entries, acl::ParseAclSpec(spec_arg, acl_mode != "remove"));
-    }
-    return fs.SetAccessControl(path_arg, change).status();
-  });
+  auto* setfacl =
+      AddStoreSubcommand(*store, args, exit_code, "setfacl", "Change an ACL", [](fs::FileSystem& fs) -> Status {
+        fs::AccessControlChange change;
+        if (acl_mode == "set") change.acl_op = fs::AclOp::kSet;
+        if (acl_mode == "modify") change.acl_op = fs::AclOp::kModify;
+        if (acl_mode == "remove") change.acl_op = fs::AclOp::kRemoveEntries;
+        if (acl_mode == "remove-all") change.acl_op = fs::AclOp::kRemoveAll;
+        if (acl_mode == "remove-default") change.acl_op = fs::AclOp::kRemoveDefault;
+        if (acl_mode == "set" || acl_mode == "modify" || acl_mode == "remove") {
+          if (spec_arg.empty()) return InvalidArgument("--" + acl_mode + " needs an ACL spec");
+          ASSIGN_OR_RETURN(change.acl_entries, acl::ParseAclSpec(spec_arg, acl_mode != "remove"));
+        }
+        return fs.SetAccessControl(path_arg, change).status();
+      });
   setfacl->add_option("path", path_arg, "Path")->required();
   setfacl->add_option("spec", spec_arg, "ACL spec, e.g. user::rwx,group::r-x,other::---,user:<oid>:r-x");
   setfacl->add_option("--op", acl_mode, "set (default), modify, remove, remove-all or remove-default")
       ->check(CLI::IsMember({"set", "modify", "remove", "remove-all", "remove-default"}));
 
-  auto* chmod = AddStoreSubcommand(*store, args, exit_code, "chmod", "Set permission bits", [](fs::FileSystem& fs) -> Status {
-    fs::AccessControlChange change;
-    ASSIGN_OR_RETURN(change.mode, acl::ParseMode(mode_arg));
-    return fs.SetAccessControl(path_arg, change).status();
-  });
+  auto* chmod =
+      AddStoreSubcommand(*store, args, exit_code, "chmod", "Set permission bits", [](fs::FileSystem& fs) -> Status {
+        fs::AccessControlChange change;
+        ASSIGN_OR_RETURN(change.mode, acl::ParseMode(mode_arg));
+        return fs.SetAccessControl(path_arg, change).status();
+      });
   chmod->add_option("mode", mode_arg, "Octal (1750) or symbolic (rwxr-x--T)")->required();
   chmod->add_option("path", path_arg, "Path")->required();
 

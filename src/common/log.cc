@@ -28,9 +28,15 @@ const char* LevelName(Level level) {
 
 }  // namespace
 
-void SetLevel(Level level) { g_level.store(static_cast<int>(level)); }
-Level GetLevel() { return static_cast<Level>(g_level.load()); }
-bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load() && level != Level::kOff; }
+void SetLevel(Level level) {
+  g_level.store(static_cast<int>(level));
+}
+Level GetLevel() {
+  return static_cast<Level>(g_level.load());
+}
+bool Enabled(Level level) {
+  return static_cast<int>(level) >= g_level.load() && level != Level::kOff;
+}
 
 void SetSink(std::function<void(Level, std::string_view)> sink) {
   std::lock_guard<std::mutex> lock(g_mutex);

@@ -20,14 +20,17 @@ bool Enabled(Level level);
 
 }  // namespace lakeshift::log
 
-#define LAKESHIFT_LOG(level, expr)                                 \
-  do {                                                             \
-    if (::lakeshift::log::Enabled(level)) {                        \
-      std::ostringstream _log_stream_;                             \
-      _log_stream_ << expr;                                        \
-      ::lakeshift::log::Write(level, _log_stream_.str());          \
-    }                                                              \
+// expr is a stream chain (a << b << c), so it cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define LAKESHIFT_LOG(level, expr)                        \
+  do {                                                    \
+    if (::lakeshift::log::Enabled(level)) {               \
+      std::ostringstream _log_stream_;                    \
+      _log_stream_ << expr;                               \
+      ::lakeshift::log::Write(level, _log_stream_.str()); \
+    }                                                     \
   } while (false)
+// NOLINTEND(bugprone-macro-parentheses)
 #define LOG_DEBUG(expr) LAKESHIFT_LOG(::lakeshift::log::Level::kDebug, expr)
 #define LOG_INFO(expr) LAKESHIFT_LOG(::lakeshift::log::Level::kInfo, expr)
 #define LOG_WARNING(expr) LAKESHIFT_LOG(::lakeshift::log::Level::kWarning, expr)

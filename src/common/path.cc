@@ -34,7 +34,9 @@ Result<std::string> Normalize(std::string_view path) {
   return "/" + std::string(body);
 }
 
-bool IsRoot(std::string_view path) { return path == "/"; }
+bool IsRoot(std::string_view path) {
+  return path == "/";
+}
 
 std::string Parent(std::string_view path) {
   size_t slash = path.rfind('/');

@@ -6,7 +6,10 @@ namespace lakeshift::path {
 namespace {
 
 TEST(PathTest, NormalizeAcceptsAndCanonicalises) {
-  struct Case { const char* in; const char* out; };
+  struct Case {
+    const char* in;
+    const char* out;
+  };
   for (const Case& c : {Case{"/", "/"}, Case{"/a", "/a"}, Case{"/a/", "/a"}, Case{"/a b/c,+#?%.txt", "/a b/c,+#?%.txt"},
                         Case{"/日本語/ÄÖÜ", "/日本語/ÄÖÜ"}, Case{"/...", "/..."}}) {
     auto r = Normalize(c.in);
@@ -16,7 +19,10 @@ TEST(PathTest, NormalizeAcceptsAndCanonicalises) {
 }
 
 TEST(PathTest, NormalizeRejectsWithPreciseErrors) {
-  struct Case { std::string in; const char* fragment; };
+  struct Case {
+    std::string in;
+    const char* fragment;
+  };
   for (const Case& c : {Case{"", "empty path"}, Case{"a/b", "not absolute"}, Case{"/a//b", "empty segment"},
                         Case{"/a/../b", "\"..\" segment"}, Case{"/a/./b", "\".\" segment"},
                         Case{std::string("/a\0b", 4), "NUL"}, Case{"/" + std::string(256, 'x'), "limit is 255"}}) {

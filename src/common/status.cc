@@ -1,5 +1,7 @@
 #include "common/status.h"
 
+#include <cstring>
+
 namespace lakeshift {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -77,17 +79,21 @@ bool Status::IsRetryable() const {
   switch (code()) {
     case StatusCode::kThrottled:
     case StatusCode::kUnavailable:
-    case StatusCode::kTimeout:
-      return true;
-    default:
-      return false;
+    case StatusCode::kTimeout: return true;
+    default: return false;
   }
 }
 
-std::ostream& operator<<(std::ostream& os, const Status& status) { return os << status.ToString(); }
+std::ostream& operator<<(std::ostream& os, const Status& status) {
+  return os << status.ToString();
+}
 
-Status InvalidArgument(std::string message) { return {StatusCode::kInvalidArgument, std::move(message)}; }
-Status NotFound(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
+Status InvalidArgument(std::string message) {
+  return {StatusCode::kInvalidArgument, std::move(message)};
+}
+Status NotFound(std::string message) {
+  return {StatusCode::kNotFound, std::move(message)};
+}
 Status PathNotFound(std::string_view path) {
   return {StatusCode::kNotFound, "path does not exist: " + std::string(path)};
 }
@@ -107,14 +113,37 @@ Status DirectoryNotEmpty(std::string_view path) {
   return {StatusCode::kDirectoryNotEmpty,
           "directory is not empty: " + std::string(path) + " (delete it recursively to remove its contents)"};
 }
-Status PermissionDenied(std::string message) { return {StatusCode::kPermissionDenied, std::move(message)}; }
-Status Unauthenticated(std::string message) { return {StatusCode::kUnauthenticated, std::move(message)}; }
-Status PreconditionFailed(std::string message) { return {StatusCode::kPreconditionFailed, std::move(message)}; }
-Status LeaseConflict(std::string message) { return {StatusCode::kLeaseConflict, std::move(message)}; }
-Status Conflict(std::string message) { return {StatusCode::kConflict, std::move(message)}; }
-Status Unsupported(std::string message) { return {StatusCode::kUnsupported, std::move(message)}; }
-Status Unavailable(std::string message) { return {StatusCode::kUnavailable, std::move(message)}; }
-Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
-Status IoError(std::string message) { return {StatusCode::kIoError, std::move(message)}; }
+Status PermissionDenied(std::string message) {
+  return {StatusCode::kPermissionDenied, std::move(message)};
+}
+Status Unauthenticated(std::string message) {
+  return {StatusCode::kUnauthenticated, std::move(message)};
+}
+Status PreconditionFailed(std::string message) {
+  return {StatusCode::kPreconditionFailed, std::move(message)};
+}
+Status LeaseConflict(std::string message) {
+  return {StatusCode::kLeaseConflict, std::move(message)};
+}
+Status Conflict(std::string message) {
+  return {StatusCode::kConflict, std::move(message)};
+}
+Status Unsupported(std::string message) {
+  return {StatusCode::kUnsupported, std::move(message)};
+}
+Status Unavailable(std::string message) {
+  return {StatusCode::kUnavailable, std::move(message)};
+}
+Status Internal(std::string message) {
+  return {StatusCode::kInternal, std::move(message)};
+}
+Status IoError(std::string message) {
+  return {StatusCode::kIoError, std::move(message)};
+}
+Status ErrnoError(std::string_view what, int err) {
+  char buf[256];
+  const char* text = strerror_r(err, buf, sizeof(buf));  // GNU variant: returns the message
+  return IoError(std::string(what) + ": " + text);
+}
 
 }  // namespace lakeshift

@@ -13,38 +13,38 @@ namespace lakeshift {
 
 enum class StatusCode : uint8_t {
   kOk = 0,
-  kInvalidArgument,     // malformed input: bad ACL spec, bad path, bad parameter
-  kNotFound,            // the path (or a filesystem, account, lease) does not exist
-  kParentNotFound,      // a create or rename needs a parent directory that does not exist
-  kAlreadyExists,       // create without overwrite on an existing path
-  kNotADirectory,       // a path component, or the target of a directory operation, is a file
-  kIsADirectory,        // a file operation on a directory
-  kDirectoryNotEmpty,   // non-recursive delete of a non-empty directory
-  kInvalidRename,       // rename into itself, or of the root
-  kBadOffset,           // append at an offset that is not the end of the data
-  kInvalidFlushPosition,// flush to a position that does not match contiguous staged data
-  kOutOfRange,          // read range outside the file
-  kPermissionDenied,    // the ACLs deny the caller
-  kUnauthenticated,     // missing or invalid credentials
-  kPreconditionFailed,  // a conditional request (etag, time) did not hold
-  kLeaseConflict,       // the path is leased and the caller's lease id is missing or different
-  kConflict,            // other state conflicts
-  kThrottled,           // the service asked us to slow down (429, 503 ServerBusy)
-  kUnavailable,         // transient: connection refused or reset, 5xx
-  kTimeout,             // a deadline passed
-  kUnsupported,         // the store or protocol cannot do this
-  kCancelled,           // the caller cancelled (shutdown, Ctrl-C)
-  kInternal,            // a bug or an unexpected state; the message says which
-  kIoError,             // local disk or database failure
+  kInvalidArgument,       // malformed input: bad ACL spec, bad path, bad parameter
+  kNotFound,              // the path (or a filesystem, account, lease) does not exist
+  kParentNotFound,        // a create or rename needs a parent directory that does not exist
+  kAlreadyExists,         // create without overwrite on an existing path
+  kNotADirectory,         // a path component, or the target of a directory operation, is a file
+  kIsADirectory,          // a file operation on a directory
+  kDirectoryNotEmpty,     // non-recursive delete of a non-empty directory
+  kInvalidRename,         // rename into itself, or of the root
+  kBadOffset,             // append at an offset that is not the end of the data
+  kInvalidFlushPosition,  // flush to a position that does not match contiguous staged data
+  kOutOfRange,            // read range outside the file
+  kPermissionDenied,      // the ACLs deny the caller
+  kUnauthenticated,       // missing or invalid credentials
+  kPreconditionFailed,    // a conditional request (etag, time) did not hold
+  kLeaseConflict,         // the path is leased and the caller's lease id is missing or different
+  kConflict,              // other state conflicts
+  kThrottled,             // the service asked us to slow down (429, 503 ServerBusy)
+  kUnavailable,           // transient: connection refused or reset, 5xx
+  kTimeout,               // a deadline passed
+  kUnsupported,           // the store or protocol cannot do this
+  kCancelled,             // the caller cancelled (shutdown, Ctrl-C)
+  kInternal,              // a bug or an unexpected state; the message says which
+  kIoError,               // local disk or database failure
 };
 
 std::string_view StatusCodeName(StatusCode code);
 
 // Extra facts carried by errors that came from, or go to, a remote service.
 struct ServiceDetail {
-  int http_status = 0;          // 0 when the error did not cross HTTP
-  std::string service_code;     // e.g. "PathNotFound", "FileNotFoundException"
-  std::string request_id;       // server request id, for support tickets
+  int http_status = 0;       // 0 when the error did not cross HTTP
+  std::string service_code;  // e.g. "PathNotFound", "FileNotFoundException"
+  std::string request_id;    // server request id, for support tickets
 };
 
 class [[nodiscard]] Status {
@@ -102,6 +102,8 @@ Status Unsupported(std::string message);
 Status Unavailable(std::string message);
 Status Internal(std::string message);
 Status IoError(std::string message);
+// IoError "<what>: <strerror(err)>" (thread-safe strerror).
+Status ErrnoError(std::string_view what, int err);
 
 }  // namespace lakeshift
 
@@ -109,8 +111,8 @@ Status IoError(std::string message);
 #define LAKESHIFT_CONCAT(a, b) LAKESHIFT_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function when it is an error.
-#define RETURN_IF_ERROR(expr)                             \
-  do {                                                    \
-    ::lakeshift::Status _status_ = (expr);                \
-    if (!_status_.ok()) return _status_;                  \
+#define RETURN_IF_ERROR(expr)              \
+  do {                                     \
+    ::lakeshift::Status _status_ = (expr); \
+    if (!_status_.ok()) return _status_;   \
   } while (false)

@@ -25,7 +25,8 @@ TEST(StatusTest, OkAndErrors) {
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_EQ(s.ToString(), "NotFound: path does not exist: /a/b");
   Status with = s.WithDetail({404, "PathNotFound", "req-1"}).WithContext("copy /a/b");
-  EXPECT_EQ(with.ToString(), "NotFound: copy /a/b: path does not exist: /a/b (HTTP 404 PathNotFound, request id req-1)");
+  EXPECT_EQ(with.ToString(),
+            "NotFound: copy /a/b: path does not exist: /a/b (HTTP 404 PathNotFound, request id req-1)");
   EXPECT_EQ(s.ToString(), "NotFound: path does not exist: /a/b");  // copies do not alias
 }
 

@@ -51,9 +51,8 @@ std::string Describe(char c) {
 // Decodes `data` (no padding; length % 4 != 1) after the caller has stripped any padding.
 Result<std::string> DecodeBody(std::string_view data, bool url, const char* name, std::string_view original) {
   auto fail = [&](size_t pos, const std::string& what) -> Status {
-    return InvalidArgument(std::string("bad ") + name + " at offset " + std::to_string(pos) + ": " + what +
-                           " (in \"" + std::string(original.substr(0, 80)) + (original.size() > 80 ? "..." : "") +
-                           "\")");
+    return InvalidArgument(std::string("bad ") + name + " at offset " + std::to_string(pos) + ": " + what + " (in \"" +
+                           std::string(original.substr(0, 80)) + (original.size() > 80 ? "..." : "") + "\")");
   };
   if (data.size() % 4 == 1) return fail(data.size() - 1, "a lone trailing character cannot encode a byte");
   std::string out;
@@ -81,8 +80,12 @@ Result<std::string> DecodeBody(std::string_view data, bool url, const char* name
 
 }  // namespace
 
-std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStandard, true); }
-std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrl, false); }
+std::string Base64Encode(std::string_view bytes) {
+  return Encode(bytes, kStandard, true);
+}
+std::string Base64UrlEncode(std::string_view bytes) {
+  return Encode(bytes, kUrl, false);
+}
 
 Result<std::string> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) {

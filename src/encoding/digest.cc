@@ -85,7 +85,8 @@ std::string HexEncode(std::string_view bytes) {
 
 Result<std::string> HexDecode(std::string_view hex) {
   if (hex.size() % 2 != 0) {
-    return InvalidArgument("bad hex \"" + std::string(hex.substr(0, 80)) + "\": odd length " + std::to_string(hex.size()));
+    return InvalidArgument("bad hex \"" + std::string(hex.substr(0, 80)) + "\": odd length " +
+                           std::to_string(hex.size()));
   }
   auto value = [](char c) {
     if (c >= '0' && c <= '9') return c - '0';

@@ -37,7 +37,7 @@ Result<std::string> Md5(std::string_view bytes);
 Result<std::string> Sha256(std::string_view bytes);
 Result<std::string> HmacSha256(std::string_view key, std::string_view message);
 
-std::string HexEncode(std::string_view bytes);  // lower case
+std::string HexEncode(std::string_view bytes);        // lower case
 Result<std::string> HexDecode(std::string_view hex);  // either case; errors name the offset
 
 }  // namespace lakeshift::encoding

@@ -86,11 +86,11 @@ const std::vector<DecodeCase> kDecodeCases = {
     {"%zz", false, false, "", "bad percent-escape \"%zz\" at byte 0"},
     {"%FF", false, false, "\xFF", ""},  // bytes are fine when UTF-8 is not required
     {"%FF", false, true, "", "not valid UTF-8: byte 0xFF at decoded offset 0"},
-    {"ok%C3", false, true, "", "byte 0xC3 at decoded offset 2"},           // truncated sequence
-    {"%C0%AF", false, true, "", "byte 0xC0 at decoded offset 0"},          // overlong '/'
-    {"%ED%A0%80", false, true, "", "byte 0xED at decoded offset 0"},       // UTF-16 surrogate
-    {"%F4%90%80%80", false, true, "", "byte 0xF4 at decoded offset 0"},    // above U+10FFFF
-    {"a%80", false, true, "", "byte 0x80 at decoded offset 1"},            // lone continuation byte
+    {"ok%C3", false, true, "", "byte 0xC3 at decoded offset 2"},         // truncated sequence
+    {"%C0%AF", false, true, "", "byte 0xC0 at decoded offset 0"},        // overlong '/'
+    {"%ED%A0%80", false, true, "", "byte 0xED at decoded offset 0"},     // UTF-16 surrogate
+    {"%F4%90%80%80", false, true, "", "byte 0xF4 at decoded offset 0"},  // above U+10FFFF
+    {"a%80", false, true, "", "byte 0x80 at decoded offset 1"},          // lone continuation byte
     {"%F0%9F%98%80", false, true, "😀", ""},
 };
 
@@ -120,10 +120,9 @@ TEST(PercentTest, ParseQueryString) {
   Result<std::vector<QueryParam>> got =
       ParseQueryString("?op=LISTSTATUS&path=%2Fa%20b%2F12%2C%2B3%23456%3F.txt&x=a+b&flag&&empty=&op=again&k=v=w");
   ASSERT_TRUE(got.ok()) << got.status();
-  const std::vector<QueryParam> want = {{"op", "LISTSTATUS"}, {"path", "/a b/12,+3#456?.txt"},
-                                        {"x", "a b"},          {"flag", ""},
-                                        {"empty", ""},         {"op", "again"},
-                                        {"k", "v=w"}};
+  const std::vector<QueryParam> want = {
+      {"op", "LISTSTATUS"}, {"path", "/a b/12,+3#456?.txt"}, {"x", "a b"}, {"flag", ""}, {"empty", ""}, {"op", "again"},
+      {"k", "v=w"}};
   EXPECT_EQ(*got, want);
 
   Result<std::vector<QueryParam>> literal_plus = ParseQueryString("continuation=ab+cd", /*plus_as_space=*/false);
@@ -140,11 +139,10 @@ TEST(PercentTest, ParseQueryString) {
 }
 
 TEST(PercentTest, BuildQueryStringRoundTrips) {
-  const std::vector<QueryParam> params = {{"aclspec", "user::rwx,user:oid:r-x"}, {"path", "/a b/+&=#%,日"},
-                                          {"empty", ""}};
+  const std::vector<QueryParam> params = {
+      {"aclspec", "user::rwx,user:oid:r-x"}, {"path", "/a b/+&=#%,日"}, {"empty", ""}};
   const std::string query = BuildQueryString(params);
-  EXPECT_EQ(query,
-            "aclspec=user%3A%3Arwx%2Cuser%3Aoid%3Ar-x&path=%2Fa%20b%2F%2B%26%3D%23%25%2C%E6%97%A5&empty=");
+  EXPECT_EQ(query, "aclspec=user%3A%3Arwx%2Cuser%3Aoid%3Ar-x&path=%2Fa%20b%2F%2B%26%3D%23%25%2C%E6%97%A5&empty=");
   Result<std::vector<QueryParam>> back = ParseQueryString(query);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, params);
@@ -224,7 +222,7 @@ TEST(TimeTest, FiletimeVectors) {
   EXPECT_EQ(EpochMillisToFiletime(1677033686804), 133215072868040000);
   EXPECT_EQ(FiletimeToEpochMillis(kFiletimeUnixEpochTicks - 1), -1);  // floor below the epoch
   EXPECT_EQ(EpochNanosToFiletime(-1), kFiletimeUnixEpochTicks - 1);
-  EXPECT_EQ(FiletimeToEpochNanos(0), INT64_MIN);                      // "0" (unset) saturates, no overflow
+  EXPECT_EQ(FiletimeToEpochNanos(0), INT64_MIN);  // "0" (unset) saturates, no overflow
   EXPECT_EQ(FiletimeToEpochNanos(INT64_MAX), INT64_MAX);
 
   EXPECT_EQ(*ParseFiletimeTicks("133215072864453051"), 133215072864453051);
@@ -250,7 +248,7 @@ struct Rfc3339Case {
 
 TEST(TimeTest, Rfc3339ParseTable) {
   const std::vector<Rfc3339Case> cases = {
-      {"2023-08-09T02:32:19.4463042Z", 1691548339446304200},  // Gen1/Gen2 error-message form
+      {"2023-08-09T02:32:19.4463042Z", 1691548339446304200},       // Gen1/Gen2 error-message form
       {"2017-05-26T16:00:40.5724231-07:00", 1495839640572423100},  // Gen1 RemoteException suffix
       {"2023-02-22T02:41:26.804Z", 1677033686804000000},
       {"2023-02-22T02:41:26Z", 1677033686000000000},
@@ -313,8 +311,14 @@ TEST(TimeTest, NowIsPlausible) {
 
 TEST(Base64Test, Rfc4648Vectors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}, {"\xFB\xFF\xFE", "+//+"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
+      {"\xFB\xFF\xFE", "+//+"},
   };
   for (const auto& [raw, b64] : cases) {
     SCOPED_TRACE(b64);

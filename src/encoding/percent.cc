@@ -47,8 +47,12 @@ std::string Quote(std::string_view text) {
 
 }  // namespace
 
-std::string PercentEncodePath(std::string_view path) { return Encode(path, /*keep_slash=*/true); }
-std::string PercentEncodeComponent(std::string_view text) { return Encode(text, /*keep_slash=*/false); }
+std::string PercentEncodePath(std::string_view path) {
+  return Encode(path, /*keep_slash=*/true);
+}
+std::string PercentEncodeComponent(std::string_view text) {
+  return Encode(text, /*keep_slash=*/false);
+}
 
 Result<std::string> PercentDecode(std::string_view text, bool plus_as_space, bool require_utf8) {
   std::string out;

@@ -55,7 +55,9 @@ Civil CivilFromSeconds(int64_t epoch_s) {
   return c;
 }
 
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 unsigned DaysInMonth(int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
@@ -72,12 +74,11 @@ class Scanner {
 
   Status Fail(std::string_view what) const {
     return InvalidArgument("bad " + std::string(format_) + " time \"" + std::string(text_) + "\": " +
-                           std::string(what) + " at offset " + std::to_string(pos_) + " (expected " +
-                           Expected() + ")");
+                           std::string(what) + " at offset " + std::to_string(pos_) + " (expected " + Expected() + ")");
   }
   Status FailRange(std::string_view what) const {
-    return InvalidArgument("bad " + std::string(format_) + " time \"" + std::string(text_) + "\": " +
-                           std::string(what));
+    return InvalidArgument("bad " + std::string(format_) + " time \"" + std::string(text_) +
+                           "\": " + std::string(what));
   }
 
   Status Digits(size_t count, const char* field, unsigned& out) {
@@ -200,7 +201,8 @@ Result<int64_t> ParseRfc1123(std::string_view text) {
   RETURN_IF_ERROR(s.Digits(2, "the second", second));
   RETURN_IF_ERROR(s.Literal(' ', "before the zone"));
   if (s.Take(4) != "GMT" || !s.AtEnd()) {
-    return InvalidArgument("bad RFC 1123 time \"" + std::string(text) + "\": the zone must be exactly \"GMT\" at the end");
+    return InvalidArgument("bad RFC 1123 time \"" + std::string(text) +
+                           "\": the zone must be exactly \"GMT\" at the end");
   }
   RETURN_IF_ERROR(CheckClock(s, month, day, year, hour, minute, second));
   const int64_t days = DaysFromCivil(year, month, day);
@@ -223,7 +225,8 @@ int64_t FiletimeToEpochNanos(int64_t ticks) {
 }
 
 Result<int64_t> ParseFiletimeTicks(std::string_view text) {
-  if (text.empty()) return InvalidArgument("bad FILETIME tick count \"\": empty (expected decimal 100 ns ticks since 1601)");
+  if (text.empty())
+    return InvalidArgument("bad FILETIME tick count \"\": empty (expected decimal 100 ns ticks since 1601)");
   if (text.size() > 19) {
     return InvalidArgument("bad FILETIME tick count \"" + std::string(text) + "\": more than 19 digits");
   }
@@ -243,15 +246,17 @@ Result<int64_t> ParseFiletimeTicks(std::string_view text) {
   return value;
 }
 
-std::string FormatIso8601(int64_t epoch_ns) { return FormatRfc3339(epoch_ns, 7, 0); }
+std::string FormatIso8601(int64_t epoch_ns) {
+  return FormatRfc3339(epoch_ns, 7, 0);
+}
 
 std::string FormatRfc3339(int64_t epoch_ns, int fraction_digits, int utc_offset_minutes) {
   const int64_t local_ns = epoch_ns + static_cast<int64_t>(utc_offset_minutes) * 60 * kNanosPerSecond;
   const int64_t secs = FloorDiv(local_ns, kNanosPerSecond);
   const int64_t nanos = local_ns - secs * kNanosPerSecond;
   const Civil c = CivilFromSeconds(secs);
-  std::string out = FormatYear(c.year) + "-" + TwoDigits(c.month) + "-" + TwoDigits(c.day) + "T" +
-                    TwoDigits(c.hour) + ":" + TwoDigits(c.minute) + ":" + TwoDigits(c.second);
+  std::string out = FormatYear(c.year) + "-" + TwoDigits(c.month) + "-" + TwoDigits(c.day) + "T" + TwoDigits(c.hour) +
+                    ":" + TwoDigits(c.minute) + ":" + TwoDigits(c.second);
   if (fraction_digits > 9) fraction_digits = 9;
   if (fraction_digits > 0) {
     char frac[16];
@@ -264,7 +269,8 @@ std::string FormatRfc3339(int64_t epoch_ns, int fraction_digits, int utc_offset_
   } else {
     const int abs_minutes = utc_offset_minutes < 0 ? -utc_offset_minutes : utc_offset_minutes;
     out += utc_offset_minutes < 0 ? "-" : "+";
-    out += TwoDigits(static_cast<unsigned>(abs_minutes / 60)) + ":" + TwoDigits(static_cast<unsigned>(abs_minutes % 60));
+    out +=
+        TwoDigits(static_cast<unsigned>(abs_minutes / 60)) + ":" + TwoDigits(static_cast<unsigned>(abs_minutes % 60));
   }
   return out;
 }

@@ -24,7 +24,9 @@ Result<int64_t> ParseRfc1123(std::string_view text);  // epoch ms
 
 // 1601-01-01 -> 1970-01-01 in ticks.
 inline constexpr int64_t kFiletimeUnixEpochTicks = 116444736000000000;
-inline constexpr int64_t EpochMillisToFiletime(int64_t epoch_ms) { return epoch_ms * 10000 + kFiletimeUnixEpochTicks; }
+inline constexpr int64_t EpochMillisToFiletime(int64_t epoch_ms) {
+  return epoch_ms * 10000 + kFiletimeUnixEpochTicks;
+}
 inline constexpr int64_t EpochNanosToFiletime(int64_t epoch_ns) {  // floor to whole ticks
   const int64_t q = epoch_ns / 100;
   return (q * 100 > epoch_ns ? q - 1 : q) + kFiletimeUnixEpochTicks;

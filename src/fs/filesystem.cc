@@ -23,8 +23,7 @@ Result<std::string> ReadAll(InputStream& in, size_t max_bytes) {
   return out;
 }
 
-Result<FileInfo> WriteFile(FileSystem& fs, std::string_view path, std::string_view data,
-                           const CreateOptions& options) {
+Result<FileInfo> WriteFile(FileSystem& fs, std::string_view path, std::string_view data, const CreateOptions& options) {
   RETURN_IF_ERROR(fs.CreateFile(path, options).status());
   if (!data.empty()) {
     StringInputStream in(data);
@@ -54,6 +53,8 @@ Result<std::vector<FileInfo>> ListAll(FileSystem& fs, std::string_view dir, bool
   return all;
 }
 
-std::string_view FileTypeName(FileType type) { return type == FileType::kDirectory ? "DIRECTORY" : "FILE"; }
+std::string_view FileTypeName(FileType type) {
+  return type == FileType::kDirectory ? "DIRECTORY" : "FILE";
+}
 
 }  // namespace lakeshift::fs

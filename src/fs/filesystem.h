@@ -51,10 +51,10 @@ struct FileInfo {
   int64_t creation_time_ms = 0;
   int64_t modification_time_ms = 0;  // last content change (files) or child change (directories)
   int64_t access_time_ms = 0;
-  int64_t change_time_ms = 0;        // last change of anything, metadata included
-  int64_t expiry_time_ms = 0;        // 0: never expires
+  int64_t change_time_ms = 0;  // last change of anything, metadata included
+  int64_t expiry_time_ms = 0;  // 0: never expires
   std::string etag;
-  std::string content_md5;           // base64 of the MD5 stored at flush; empty when none was given
+  std::string content_md5;  // base64 of the MD5 stored at flush; empty when none was given
   ContentHeaders content;
   Properties properties;
 
@@ -99,7 +99,7 @@ struct ReadHandle {
 };
 
 struct CreateOptions {
-  bool overwrite = true;  // files: replace an existing file; false gives kAlreadyExists
+  bool overwrite = true;                // files: replace an existing file; false gives kAlreadyExists
   std::optional<acl::Mode> permission;  // requested mode (the store's AclPolicy applies umask/inheritance)
   std::optional<acl::Mode> umask;       // honoured by stores whose policy has a umask parameter
   std::optional<std::string> owner;     // needs superuser
@@ -161,16 +161,16 @@ struct ExpirySpec {
 
 // What a store can do. The migration engine and the front-ends read these instead of checking types.
 struct Capabilities {
-  bool acls = false;              // POSIX ACLs and permission bits
-  bool set_owner = false;         // owner/group can be set
-  bool set_times = false;         // modification/access times can be set
+  bool acls = false;       // POSIX ACLs and permission bits
+  bool set_owner = false;  // owner/group can be set
+  bool set_times = false;  // modification/access times can be set
   bool expiry = false;
   bool properties = false;
-  bool content_md5 = false;       // stores a whole-file MD5 given at flush
-  bool staged_appends = false;    // out-of-order appends at positions, then a flush
-  bool atomic_rename = false;     // files and whole directories
-  bool recursive_listing = false; // List(recursive=true) is served by the store itself
-  bool list_before = false;       // ListOptions::end_before
+  bool content_md5 = false;        // stores a whole-file MD5 given at flush
+  bool staged_appends = false;     // out-of-order appends at positions, then a flush
+  bool atomic_rename = false;      // files and whole directories
+  bool recursive_listing = false;  // List(recursive=true) is served by the store itself
+  bool list_before = false;        // ListOptions::end_before
 };
 
 class FileSystem {

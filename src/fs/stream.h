@@ -30,6 +30,6 @@ class StringInputStream final : public InputStream {
 };
 
 // Reads the rest of a stream into a string; fails if it is longer than max_bytes.
-Result<std::string> ReadAll(InputStream& in, size_t max_bytes = 64 * 1024 * 1024);
+Result<std::string> ReadAll(InputStream& in, size_t max_bytes = size_t{64} << 20);
 
 }  // namespace lakeshift::fs

@@ -36,7 +36,9 @@ Result<std::unique_ptr<FileRangeBodySource>> FileRangeBodySource::Open(const std
   return std::unique_ptr<FileRangeBodySource>(new FileRangeBodySource(fd, path, offset, range));
 }
 
-FileRangeBodySource::~FileRangeBodySource() { ::close(fd_); }
+FileRangeBodySource::~FileRangeBodySource() {
+  ::close(fd_);
+}
 
 Result<size_t> FileRangeBodySource::Read(char* buf, size_t n) {
   size_t want = static_cast<size_t>(std::min<uint64_t>(n, length_ - position_));

@@ -44,10 +44,8 @@ bool IsTransientCurlError(CURLcode code) {
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-    case CURLE_SEND_FAIL_REWIND:
-      return true;
-    default:
-      return false;
+    case CURLE_SEND_FAIL_REWIND: return true;
+    default: return false;
   }
 }
 
@@ -120,8 +118,7 @@ size_t WriteCallback(char* data, size_t size, size_t nmemb, void* userdata) {
   auto* a = static_cast<Attempt*>(userdata);
   size_t n = size * nmemb;
   switch (a->mode) {
-    case Attempt::Mode::kDiscard:
-      return n;
+    case Attempt::Mode::kDiscard: return n;
     case Attempt::Mode::kSink: {
       Status status = (*a->sink)(std::string_view(data, n));
       if (!status.ok()) {
@@ -162,7 +159,9 @@ int SeekCallback(void* userdata, curl_off_t offset, int origin) {
 // Larger than curl's defaults (16 KiB down, 64 KiB up): fewer callbacks and syscalls on big transfers.
 constexpr long kTransferBufferSize = 256 * 1024;
 
-bool UploadMethod(std::string_view method) { return method == "PUT" || method == "POST" || method == "PATCH"; }
+bool UploadMethod(std::string_view method) {
+  return method == "PUT" || method == "POST" || method == "PATCH";
+}
 
 }  // namespace
 
@@ -213,8 +212,7 @@ struct HttpClient::Impl {
     curl_easy_cleanup(easy);
   }
 
-  CURLcode Perform(CURL* easy, const ClientRequest& request, Attempt& attempt, curl_slist* headers,
-                   char* error_buffer);
+  CURLcode Perform(CURL* easy, const ClientRequest& request, Attempt& attempt, curl_slist* headers, char* error_buffer);
 
   static constexpr size_t kLockCount = CURL_LOCK_DATA_LAST + 1;
   ClientOptions options;
@@ -275,7 +273,9 @@ CURLcode HttpClient::Impl::Perform(CURL* easy, const ClientRequest& request, Att
 
 HttpClient::HttpClient(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 HttpClient::~HttpClient() = default;
-const ClientOptions& HttpClient::options() const { return impl_->options; }
+const ClientOptions& HttpClient::options() const {
+  return impl_->options;
+}
 
 Result<ClientResponse> HttpClient::Send(const ClientRequest& request, const BodySink& sink) {
   const RetryPolicy& policy = request.retry ? *request.retry : impl_->options.retry;

@@ -46,8 +46,8 @@ using BodySink = std::function<Status(std::string_view chunk)>;
 struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds request_timeout{0};  // 0 = none (large transfers rely on the low-speed limit)
-  long low_speed_limit_bytes = 1;                 // abort a transfer slower than this many bytes/s ...
-  std::chrono::seconds low_speed_time{60};        // ... for this long; 0 disables
+  long low_speed_limit_bytes = 1;                // abort a transfer slower than this many bytes/s ...
+  std::chrono::seconds low_speed_time{60};       // ... for this long; 0 disables
   RetryPolicy retry;
   std::string user_agent;  // empty => "lakeshift/<version>"
   bool verify_tls = true;

@@ -299,8 +299,7 @@ TEST_F(ClientTest, DoesNotRetryClientErrors) {
   std::atomic<int> calls{0};
   StartServer([&](Request& req, ResponseWriter& w) {
     ++calls;
-    w.Send(req.path == "/missing" ? 404 : 400, {{"x-ms-error-code", "PathNotFound"}}, "{\"error\":{}}")
-        .IgnoreError();
+    w.Send(req.path == "/missing" ? 404 : 400, {{"x-ms-error-code", "PathNotFound"}}, "{\"error\":{}}").IgnoreError();
   });
   HttpClient client({.retry = RecordingPolicy()});
   std::string sunk;

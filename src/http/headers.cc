@@ -5,7 +5,9 @@
 namespace lakeshift::http {
 namespace {
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char Lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -45,8 +47,8 @@ bool Headers::Has(std::string_view name) const {
 }
 
 void Headers::Set(std::string_view name, std::string_view value) {
-  auto first = std::find_if(fields_.begin(), fields_.end(),
-                            [&](const Field& f) { return EqualsIgnoreCase(f.first, name); });
+  auto first =
+      std::find_if(fields_.begin(), fields_.end(), [&](const Field& f) { return EqualsIgnoreCase(f.first, name); });
   if (first == fields_.end()) {
     Add(name, value);
     return;
@@ -56,10 +58,13 @@ void Headers::Set(std::string_view name, std::string_view value) {
   fields_.erase(rest, fields_.end());
 }
 
-void Headers::Add(std::string_view name, std::string_view value) { fields_.emplace_back(name, value); }
+void Headers::Add(std::string_view name, std::string_view value) {
+  fields_.emplace_back(name, value);
+}
 
 size_t Headers::Remove(std::string_view name) {
-  auto rest = std::remove_if(fields_.begin(), fields_.end(), [&](const Field& f) { return EqualsIgnoreCase(f.first, name); });
+  auto rest =
+      std::remove_if(fields_.begin(), fields_.end(), [&](const Field& f) { return EqualsIgnoreCase(f.first, name); });
   size_t removed = static_cast<size_t>(fields_.end() - rest);
   fields_.erase(rest, fields_.end());
   return removed;

@@ -1,9 +1,8 @@
 // RunUntilSignal: waits for SIGINT/SIGTERM with an Asio signal_set on a private io_context.
 
-#include <csignal>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <csignal>
 
 #include "common/log.h"
 #include "http/server.h"

@@ -9,15 +9,10 @@
 // TLS plugs in here: Session would be templated on its stream (beast::tcp_stream or
 // beast::ssl_stream<beast::tcp_stream>) with a handshake before the first header read.
 
+#include "http/server.h"
+
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <cstdio>
-#include <mutex>
-#include <thread>
-#include <unordered_map>
-#include <vector>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -32,9 +27,14 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "common/log.h"
-#include "http/server.h"
 #include "http/server_internal.h"
 
 namespace lakeshift::http {
@@ -67,7 +67,9 @@ struct OpResult {
 };
 using OpDone = std::function<void(OpResult)>;
 
-bool IsTimeout(const ErrorCode& ec) { return ec == beast::error::timeout; }
+bool IsTimeout(const ErrorCode& ec) {
+  return ec == beast::error::timeout;
+}
 
 // One connection. All members are touched only on the session strand.
 class Session : public std::enable_shared_from_this<Session> {
@@ -198,9 +200,7 @@ class ServerImpl final : public Server {
     if (host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
     return "http://" + host + ":" + std::to_string(port_);
   }
-  ServerStats stats() const override {
-    return ServerStats{accepted_.load(), open_.load(), requests_.load()};
-  }
+  ServerStats stats() const override { return ServerStats{accepted_.load(), open_.load(), requests_.load()}; }
   void Stop(std::chrono::milliseconds grace) override;
 
   const ServerOptions& options() const { return options_; }
@@ -289,13 +289,16 @@ Session::Session(ServerImpl& server, tcp::socket socket)
       buffer_(std::max(server.options().max_header_bytes + 16 * 1024, kBodyReadSize)) {
   ErrorCode ec;
   tcp::endpoint endpoint = stream_.socket().remote_endpoint(ec);
-  remote_ = ec ? "unknown" : (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
-                                                           : endpoint.address().to_string()) +
-                                 ":" + std::to_string(endpoint.port());
+  remote_ =
+      ec ? "unknown"
+         : (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string()) +
+               ":" + std::to_string(endpoint.port());
   stream_.socket().set_option(tcp::no_delay(true), ec);  // headers and body go out in separate writes
 }
 
-Session::~Session() { server_.Unregister(this); }
+Session::~Session() {
+  server_.Unregister(this);
+}
 
 void Session::Run() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoReadHeader(); });
@@ -371,8 +374,8 @@ void Session::OnHeader(ErrorCode ec) {
   bool body_done = parser_->is_done();
   auto expect = request.headers.Get("Expect");
   bool need_continue = !body_done && message.version() >= 11 && expect && HeaderHasToken(*expect, "100-continue");
-  auto exchange = std::make_shared<Exchange>(shared_from_this(), server_, std::move(request), keep_alive,
-                                             need_continue, body_done);
+  auto exchange =
+      std::make_shared<Exchange>(shared_from_this(), server_, std::move(request), keep_alive, need_continue, body_done);
   server_.Dispatch(std::move(exchange));
 }
 
@@ -430,19 +433,19 @@ void Session::ReadBodySome(char* buf, size_t n, OpDone done) {
   body.size = n;
   body.more = true;
   stream_.expires_after(server_.options().idle_timeout);
-  bhttp::async_read_some(
-      stream_, buffer_, *parser_, [self = shared_from_this(), buf, n, done = std::move(done)](ErrorCode ec, size_t) mutable {
-        auto& body = self->parser_->get().body();
-        size_t got = n - body.size;
-        body.data = nullptr;
-        body.size = 0;
-        if (ec == bhttp::error::need_buffer) ec = {};
-        if (!ec && got == 0 && !self->parser_->is_done()) {
-          self->ReadBodySome(buf, n, std::move(done));  // only framing (chunk headers) so far
-          return;
-        }
-        done({ec, got, !ec && self->parser_->is_done()});
-      });
+  bhttp::async_read_some(stream_, buffer_, *parser_,
+                         [self = shared_from_this(), buf, n, done = std::move(done)](ErrorCode ec, size_t) mutable {
+                           auto& body = self->parser_->get().body();
+                           size_t got = n - body.size;
+                           body.data = nullptr;
+                           body.size = 0;
+                           if (ec == bhttp::error::need_buffer) ec = {};
+                           if (!ec && got == 0 && !self->parser_->is_done()) {
+                             self->ReadBodySome(buf, n, std::move(done));  // only framing (chunk headers) so far
+                             return;
+                           }
+                           done({ec, got, !ec && self->parser_->is_done()});
+                         });
 }
 
 void Session::WriteBuffers(std::vector<asio::const_buffer> buffers, OpDone done) {
@@ -572,8 +575,8 @@ Status Exchange::IoFailure(const ErrorCode& ec, std::string_view what) {
     malformed_body_ = true;
     broken_ = InvalidArgument("malformed request body from " + request_.remote_address + ": " + ec.message());
   } else {
-    broken_ = Unavailable("connection lost " + std::string(what) + " from " + request_.remote_address + ": " +
-                          ec.message());
+    broken_ =
+        Unavailable("connection lost " + std::string(what) + " from " + request_.remote_address + ": " + ec.message());
   }
   return broken_;
 }
@@ -670,9 +673,7 @@ Status Exchange::Write(std::string_view data) {
       return WriteAll({asio::buffer(size_line, static_cast<size_t>(len)), asio::buffer(data.data(), data.size()),
                        asio::buffer("\r\n", 2)});
     }
-    case Framing::kClose:
-      written_ += data.size();
-      return WriteAll({asio::buffer(data.data(), data.size())});
+    case Framing::kClose: written_ += data.size(); return WriteAll({asio::buffer(data.data(), data.size())});
   }
   return Internal("unknown framing");
 }
@@ -746,8 +747,7 @@ Status ServerImpl::Listen() {
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
-                       ec.message());
+    return Unavailable("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " + ec.message());
   }
   port_ = acceptor_.local_endpoint(ec).port();
   asio::post(acceptor_.get_executor(), [this] { DoAccept(); });

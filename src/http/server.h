@@ -44,11 +44,11 @@ class StringBodyReader : public BodyReader {
 };
 
 struct Request {
-  std::string method;          // as received, e.g. "PUT"
-  std::string target;          // raw "path?query" as received
-  std::string path;            // raw, still percent-encoded
-  std::string query;           // raw, without '?'
-  int version = 11;            // 10 or 11
+  std::string method;  // as received, e.g. "PUT"
+  std::string target;  // raw "path?query" as received
+  std::string path;    // raw, still percent-encoded
+  std::string query;   // raw, without '?'
+  int version = 11;    // 10 or 11
   Headers headers;
   std::optional<uint64_t> content_length;
   bool chunked = false;        // Transfer-Encoding: chunked
@@ -104,7 +104,7 @@ struct ServerOptions {
   uint16_t port = 0;  // 0 = pick a free port; Server::port() tells which
   int io_threads = 2;
   int worker_threads = 16;
-  size_t max_header_bytes = 64 * 1024;             // larger request heads get 431
+  size_t max_header_bytes = 64 * 1024;              // larger request heads get 431
   uint64_t default_body_limit = 256 * 1024 * 1024;  // larger bodies get 413; Request::SetBodyLimit overrides
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};  // per socket operation, and between requests
   // One line per request: <remote> "<METHOD> <path?query>" <status> <req-bytes> <resp-bytes> <ms>ms, secret

@@ -108,7 +108,9 @@ std::string_view ReasonPhrase(int status) {
 namespace internal {
 namespace {
 
-bool HasCrLf(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+bool HasCrLf(std::string_view s) {
+  return s.find_first_of("\r\n") != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -176,7 +178,9 @@ WorkerPool::WorkerPool(int threads) {
   for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this] { Loop(); });
 }
 
-WorkerPool::~WorkerPool() { Shutdown(); }
+WorkerPool::~WorkerPool() {
+  Shutdown();
+}
 
 void WorkerPool::Submit(std::function<void()> task) {
   {

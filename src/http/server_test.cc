@@ -48,7 +48,9 @@ class ServerTest : public ::testing::Test {
   std::vector<std::string> log_lines_;
 };
 
-void Hello(Request&, ResponseWriter& w) { w.Send(200, {{"Content-Type", "text/plain"}}, "hello").IgnoreError(); }
+void Hello(Request&, ResponseWriter& w) {
+  w.Send(200, {{"Content-Type", "text/plain"}}, "hello").IgnoreError();
+}
 
 TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   std::mutex mutex;
@@ -155,8 +157,9 @@ TEST_F(ServerTest, DecodesChunkedRequestBodies) {
     w.Send(200, {}, *body).IgnoreError();
   });
   RawConnection conn(server_->port());
-  ASSERT_TRUE(conn.Send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        "5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\nTrailer: t\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.Send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\nTrailer: t\r\n\r\n"));
   RawResponse r = conn.ReadResponse();
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "hello world");
@@ -408,19 +411,18 @@ TEST_F(ServerTest, AccessLogLineHasTheRequestAndRedactsSecrets) {
     w.Send(201, {}, "ok").IgnoreError();
   });
   RawConnection conn(server_->port());
-  ASSERT_TRUE(conn.Send(
-      "PUT /fs/file?sig=s3cr3t&op=APPEND&client_secret=cs&code=c0de&token=t0k&x_api_secret=z HTTP/1.1\r\n"
-      "Host: x\r\nAuthorization: Bearer topsecret\r\nContent-Length: 3\r\n\r\nabc"));
+  ASSERT_TRUE(
+      conn.Send("PUT /fs/file?sig=s3cr3t&op=APPEND&client_secret=cs&code=c0de&token=t0k&x_api_secret=z HTTP/1.1\r\n"
+                "Host: x\r\nAuthorization: Bearer topsecret\r\nContent-Length: 3\r\n\r\nabc"));
   ASSERT_EQ(conn.ReadResponse().status, 201);
   // A second exchange on the connection starts only after the first one's log line was written.
   ASSERT_TRUE(conn.Send(Get("/next")));
   ASSERT_EQ(conn.ReadResponse().status, 201);
   std::vector<std::string> lines = LogLines();
   ASSERT_GE(lines.size(), 1u);
-  std::regex expected(
-      "127\\.0\\.0\\.1:" + std::to_string(conn.local_port()) +
-      " \"PUT /fs/file\\?sig=REDACTED&op=APPEND&client_secret=REDACTED&code=REDACTED&token=REDACTED"
-      "&x_api_secret=REDACTED\" 201 3 2 [0-9]+ms");
+  std::regex expected("127\\.0\\.0\\.1:" + std::to_string(conn.local_port()) +
+                      " \"PUT /fs/file\\?sig=REDACTED&op=APPEND&client_secret=REDACTED&code=REDACTED&token=REDACTED"
+                      "&x_api_secret=REDACTED\" 201 3 2 [0-9]+ms");
   EXPECT_TRUE(std::regex_match(lines[0], expected)) << lines[0];
   for (const std::string& line : lines) {
     EXPECT_EQ(line.find("topsecret"), std::string::npos);
@@ -454,8 +456,8 @@ TEST_F(ServerTest, ReportsBoundPortAndRejectsTls) {
 
 TEST(ServerPiecesTest, ResponseHeadFraming) {
   std::string head;
-  ASSERT_TRUE(internal::FormatResponseHead(200, {{"X-A", "1"}, {"Content-Length", "99"}},
-                                           internal::Framing::kChunked, std::nullopt, false, true, head)
+  ASSERT_TRUE(internal::FormatResponseHead(200, {{"X-A", "1"}, {"Content-Length", "99"}}, internal::Framing::kChunked,
+                                           std::nullopt, false, true, head)
                   .ok());
   EXPECT_EQ(head, "HTTP/1.1 200 OK\r\nX-A: 1\r\nTransfer-Encoding: chunked\r\n\r\n");
   ASSERT_TRUE(internal::FormatResponseHead(404, {}, internal::Framing::kContentLength, 3, false, false, head).ok());

@@ -39,7 +39,9 @@ std::string Url::Origin() const {
   return out;
 }
 
-std::string Url::Target() const { return query.empty() ? path : path + "?" + query; }
+std::string Url::Target() const {
+  return query.empty() ? path : path + "?" + query;
+}
 
 Result<Url> ParseUrl(std::string_view text) {
   Url url;
@@ -131,8 +133,8 @@ bool IsSecretParameter(std::string_view raw_name) {
   Result<std::string> decoded = PercentDecode(raw_name, true);
   std::string name = ToLower(decoded.ok() ? *decoded : std::string(raw_name));
   static constexpr std::array<std::string_view, 12> kExact = {
-      "sig", "code", "key", "sas", "pwd", "passwd", "apikey", "api_key", "assertion", "client_assertion", "auth",
-      "authorization"};
+      "sig",  "code",         "key", "sas", "pwd", "passwd", "apikey", "api_key", "assertion", "client_assertion",
+      "auth", "authorization"};
   for (std::string_view exact : kExact) {
     if (name == exact) return true;
   }

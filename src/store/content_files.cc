@@ -12,14 +12,9 @@
 namespace lakeshift::store {
 namespace {
 
-Status ErrnoStatus(const std::string& what, int err) {
-  return IoError(what + ": " + std::strerror(err));
-}
-
 class FileRangeStream final : public fs::InputStream {
  public:
-  FileRangeStream(UniqueFd fd, int64_t offset, int64_t length)
-      : fd_(std::move(fd)), pos_(offset), remaining_(length) {}
+  FileRangeStream(UniqueFd fd, int64_t offset, int64_t length) : fd_(std::move(fd)), pos_(offset), remaining_(length) {}
 
   Result<size_t> Read(char* buf, size_t n) override {
     if (remaining_ <= 0) return size_t{0};
@@ -28,7 +23,7 @@ class FileRangeStream final : public fs::InputStream {
     while (true) {
       ssize_t got = ::pread(fd_.get(), buf, want, pos_);
       if (got < 0 && errno == EINTR) continue;
-      if (got < 0) return ErrnoStatus("read content file", errno);
+      if (got < 0) return ErrnoError("read content file", errno);
       if (got == 0) return IoError("content file is shorter than its committed length");
       pos_ += got;
       remaining_ -= got;
@@ -58,7 +53,7 @@ UniqueFd::~UniqueFd() {
 
 Status ContentFiles::Init() {
   if (::mkdir(data_dir_.c_str(), 0750) != 0 && errno != EEXIST) {
-    return ErrnoStatus("create data directory " + data_dir_, errno);
+    return ErrnoError("create data directory " + data_dir_, errno);
   }
   return Status::Ok();
 }
@@ -74,14 +69,16 @@ std::string ContentFiles::NewKey() {
   return key;
 }
 
-std::string ContentFiles::PathFor(const std::string& key) const { return data_dir_ + "/" + key.substr(0, 2) + "/" + key; }
+std::string ContentFiles::PathFor(const std::string& key) const {
+  return data_dir_ + "/" + key.substr(0, 2) + "/" + key;
+}
 
 Result<UniqueFd> ContentFiles::OpenForWrite(const std::string& key) const {
   std::string dir = data_dir_ + "/" + key.substr(0, 2);
-  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return ErrnoStatus("create " + dir, errno);
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return ErrnoError("create " + dir, errno);
   std::string file = PathFor(key);
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) return ErrnoStatus("open " + file, errno);
+  if (fd < 0) return ErrnoError("open " + file, errno);
   return UniqueFd(fd);
 }
 
@@ -90,7 +87,7 @@ Result<UniqueFd> ContentFiles::OpenForRead(const std::string& key) const {
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return UniqueFd();
-    return ErrnoStatus("open " + file, errno);
+    return ErrnoError("open " + file, errno);
   }
   return UniqueFd(fd);
 }
@@ -105,7 +102,7 @@ Result<int64_t> ContentFiles::WriteStreamAt(int fd, int64_t offset, fs::InputStr
     while (done < n) {
       ssize_t w = ::pwrite(fd, buf.data() + done, n - done, offset + written + static_cast<int64_t>(done));
       if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return ErrnoStatus("write content file", errno);
+      if (w < 0) return ErrnoError("write content file", errno);
       done += static_cast<size_t>(w);
     }
     written += static_cast<int64_t>(n);
@@ -113,19 +110,19 @@ Result<int64_t> ContentFiles::WriteStreamAt(int fd, int64_t offset, fs::InputStr
 }
 
 Status ContentFiles::Sync(int fd) {
-  if (::fdatasync(fd) != 0) return ErrnoStatus("fdatasync content file", errno);
+  if (::fdatasync(fd) != 0) return ErrnoError("fdatasync content file", errno);
   return Status::Ok();
 }
 
 Status ContentFiles::Truncate(const std::string& key, int64_t size) const {
   std::string file = PathFor(key);
-  if (::truncate(file.c_str(), size) != 0 && errno != ENOENT) return ErrnoStatus("truncate " + file, errno);
+  if (::truncate(file.c_str(), size) != 0 && errno != ENOENT) return ErrnoError("truncate " + file, errno);
   return Status::Ok();
 }
 
 Status ContentFiles::Unlink(const std::string& key) const {
   std::string file = PathFor(key);
-  if (::unlink(file.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("remove " + file, errno);
+  if (::unlink(file.c_str()) != 0 && errno != ENOENT) return ErrnoError("remove " + file, errno);
   return Status::Ok();
 }
 

@@ -130,19 +130,18 @@ struct LocalStore::Impl {
 
   int64_t Now() const {
     if (options.clock_ms) return options.clock_ms();
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
 
   // Azure-style etags ("0x8DB147E4B7DFE4B"): FILETIME ticks, strictly increasing.
   std::string NewEtag() {
     constexpr int64_t kEpochToFileTimeTicks = 116444736000000000LL;
-    int64_t ticks = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                            .count() /
-                        100 +
-                    kEpochToFileTimeTicks;
+    int64_t ticks =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count() /
+            100 +
+        kEpochToFileTimeTicks;
     last_etag_ticks = std::max(last_etag_ticks + 1, ticks);
     char buf[32];
     std::snprintf(buf, sizeof(buf), "0x%llX", static_cast<unsigned long long>(last_etag_ticks));
@@ -240,8 +239,8 @@ struct LocalStore::Impl {
 
   // Creates the missing directories between r.chain.back() and the last component (exclusive when
   // `leave_last` is set), with the policy's implicit-parent rules. Appends them to r.chain.
-  Status CreateMissingDirectories(Resolved& r, const Caller& caller, const fs::CreateOptions& options,
-                                  bool leave_last, int64_t now) {
+  Status CreateMissingDirectories(Resolved& r, const Caller& caller, const fs::CreateOptions& options, bool leave_last,
+                                  int64_t now) {
     size_t stop = leave_last ? r.parts.size() - 1 : r.parts.size();
     while (r.chain.size() - 1 < stop) {
       Node& parent = r.chain.back();
@@ -261,7 +260,8 @@ struct LocalStore::Impl {
   // Applies create-time owner, group and ACL overrides with their permission rules.
   Status ApplyCreateOverrides(Node& n, const Caller& caller, const fs::CreateOptions& options, const std::string& p) {
     if (options.owner && *options.owner != n.acl.owner) {
-      if (!caller.superuser) return PermissionDenied("only a superuser may create " + p + " owned by " + *options.owner);
+      if (!caller.superuser)
+        return PermissionDenied("only a superuser may create " + p + " owned by " + *options.owner);
       n.acl.owner = *options.owner;
     }
     if (options.group && *options.group != n.acl.group) {
@@ -371,8 +371,8 @@ struct LocalStore::Impl {
   }
 
   // Pre-order listing of the subtree under r.node(), resuming after the relative path `start_after`.
-  Status ListRecursive(const Resolved& r, const Caller& caller, const std::string& start_after, int limit,
-                       int64_t now, std::vector<FileInfo>& out) {
+  Status ListRecursive(const Resolved& r, const Caller& caller, const std::string& start_after, int limit, int64_t now,
+                       std::vector<FileInfo>& out) {
     // Emits the children of `dir` after `after`, descending into directories.
     std::function<Status(const Node&, const std::string&, const std::string&)> emit =
         [&](const Node& dir, const std::string& dir_path, const std::string& after) -> Status {
@@ -430,8 +430,9 @@ struct LocalStore::Impl {
     RETURN_IF_ERROR(CheckConditions(options.conditions, &n, r.path));
     if (options.offset < 0) return InvalidArgument("read offset " + std::to_string(options.offset) + " is negative");
     if (options.offset > n.size) {
-      return Status(StatusCode::kOutOfRange, "read offset " + std::to_string(options.offset) + " is beyond the end of " +
-                                                 r.path + " (" + std::to_string(n.size) + " bytes)");
+      return Status(StatusCode::kOutOfRange, "read offset " + std::to_string(options.offset) +
+                                                 " is beyond the end of " + r.path + " (" + std::to_string(n.size) +
+                                                 " bytes)");
     }
     int64_t available = n.size - options.offset;
     int64_t length = options.length < 0 ? available : std::min(options.length, available);
@@ -487,8 +488,8 @@ struct LocalStore::Impl {
       RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite));
       if (offset < n.size) {
         return Status(StatusCode::kBadOffset, "append offset " + std::to_string(offset) +
-                                                  " is below the committed length " + std::to_string(n.size) +
-                                                  " of " + r.path);
+                                                  " is below the committed length " + std::to_string(n.size) + " of " +
+                                                  r.path);
       }
       if (options.require_at_end) {
         ASSIGN_OR_RETURN(std::vector<StagedRange> ranges, nodes->StagedRanges(n.data_key));
@@ -635,13 +636,13 @@ struct LocalStore::Impl {
     for (const Node& n : subtree) by_id[n.id] = &n;
     auto path_of = [&](const Node& n) {
       std::string rel;
-      for (const Node* cur = &n; cur->id != top.id; cur = by_id.at(cur->parent_id)) rel = "/" + cur->name + rel;
+      for (const Node* cur = &n; cur->id != top.id; cur = by_id.at(cur->parent_id)) rel.insert(0, "/" + cur->name);
       return top_path + rel;
     };
     for (const Node& n : subtree) {
       if (n.is_dir && !acl::HasAccess(n.acl, caller, acl::kAll, policy())) {
-        return PermissionDenied("recursive delete of " + top_path + " is denied to " + caller.user + ": " +
-                                path_of(n) + " needs read, write and execute");
+        return PermissionDenied("recursive delete of " + top_path + " is denied to " + caller.user + ": " + path_of(n) +
+                                " needs read, write and execute");
       }
       if (n.id != top.id) {
         const Node& parent = *by_id.at(n.parent_id);
@@ -683,12 +684,8 @@ struct LocalStore::Impl {
         case fs::AclOp::kRemoveEntries:
           RETURN_IF_ERROR(acl::RemoveAclEntries(n.acl, change.acl_entries, n.is_dir).WithContext(r.path));
           break;
-        case fs::AclOp::kRemoveAll:
-          acl::RemoveAcl(n.acl);
-          break;
-        case fs::AclOp::kRemoveDefault:
-          acl::RemoveDefaultAcl(n.acl);
-          break;
+        case fs::AclOp::kRemoveAll: acl::RemoveAcl(n.acl); break;
+        case fs::AclOp::kRemoveDefault: acl::RemoveDefaultAcl(n.acl); break;
       }
     }
     Touch(n, now, /*content_changed=*/false);
@@ -733,11 +730,12 @@ struct LocalStore::Impl {
     ASSIGN_OR_RETURN(row, staged->Step());
     if (staged->Int(0) != 0) return Internal(std::to_string(staged->Int(0)) + " staged ranges belong to no file");
     staged->Reset();
-    ASSIGN_OR_RETURN(Statement * files, db->Prepare("SELECT id, data_key, size FROM nodes WHERE is_dir = 0 AND size > 0"));
+    ASSIGN_OR_RETURN(Statement * files,
+                     db->Prepare("SELECT id, data_key, size FROM nodes WHERE is_dir = 0 AND size > 0"));
     while (true) {
       ASSIGN_OR_RETURN(row, files->Step());
       if (!row) break;
-      struct stat st{};
+      struct stat st {};
       std::string file = content->PathFor(files->Text(1));
       if (::stat(file.c_str(), &st) != 0 || st.st_size < files->Int(2)) {
         files->Reset();
@@ -754,7 +752,8 @@ namespace {
 // A FileSystem view bound to one caller.
 class CallerView final : public fs::FileSystem {
  public:
-  CallerView(std::shared_ptr<LocalStore::Impl> impl, Caller caller) : impl_(std::move(impl)), caller_(std::move(caller)) {}
+  CallerView(std::shared_ptr<LocalStore::Impl> impl, Caller caller)
+      : impl_(std::move(impl)), caller_(std::move(caller)) {}
 
   const fs::Capabilities& capabilities() const override {
     static const fs::Capabilities kCaps{true, true, true, true, true, true, true, true, true, true};
@@ -831,7 +830,7 @@ LocalStore::~LocalStore() = default;
 Result<std::shared_ptr<LocalStore>> LocalStore::Open(LocalStoreOptions options) {
   if (options.directory.empty()) return InvalidArgument("the local store needs a directory (--data DIR)");
   if (::mkdir(options.directory.c_str(), 0750) != 0 && errno != EEXIST) {
-    return IoError("cannot create store directory " + options.directory + ": " + std::strerror(errno));
+    return ErrnoError("cannot create store directory " + options.directory, errno);
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -875,10 +874,16 @@ std::shared_ptr<fs::FileSystem> LocalStore::ForCaller(acl::Caller caller) {
   return std::make_shared<CallerView>(impl_, std::move(caller));
 }
 
-std::shared_ptr<fs::FileSystem> LocalStore::AsSuperuser() { return ForCaller(Caller::Superuser()); }
+std::shared_ptr<fs::FileSystem> LocalStore::AsSuperuser() {
+  return ForCaller(Caller::Superuser());
+}
 
-Status LocalStore::CheckConsistency() { return impl_->CheckConsistency(); }
+Status LocalStore::CheckConsistency() {
+  return impl_->CheckConsistency();
+}
 
-const LocalStoreOptions& LocalStore::options() const { return impl_->options; }
+const LocalStoreOptions& LocalStore::options() const {
+  return impl_->options;
+}
 
 }  // namespace lakeshift::store

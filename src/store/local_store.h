@@ -17,7 +17,7 @@
 namespace lakeshift::store {
 
 struct LocalStoreOptions {
-  std::string directory;                                 // created if missing
+  std::string directory;  // created if missing
   // ACL rules; nullptr adopts the rules the store was created with (Gen2 for a new store).
   const acl::AclPolicy* policy = &acl::AclPolicy::Gen2();
   // The root directory's permission state when the store is first created.

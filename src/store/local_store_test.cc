@@ -19,7 +19,6 @@ extern char** environ;
 namespace lakeshift::store {
 namespace {
 
-
 std::shared_ptr<LocalStore> OpenStore(const std::string& dir, const acl::AclPolicy& policy = acl::AclPolicy::Gen2()) {
   LocalStoreOptions options;
   options.directory = dir;
@@ -115,8 +114,10 @@ TEST(LocalStoreTest, ConcurrentOperationsFromEightThreads) {
       for (int i = 0; i < kFilesPerThread; ++i) {
         std::string p = mine + "/f" + std::to_string(i);
         fail(fs::WriteFile(*fs, p, p).status());
-        if (i % 3 == 0) fail(fs->Rename(p, mine + "/renamed" + std::to_string(i), {}));
-        else if (i % 4 == 1) fail(fs->Delete(p, {}));
+        if (i % 3 == 0)
+          fail(fs->Rename(p, mine + "/renamed" + std::to_string(i), {}));
+        else if (i % 4 == 1)
+          fail(fs->Delete(p, {}));
         fail(fs::ListAll(*fs, mine).status());
         fail(fs::WriteFile(*fs, "/shared/f" + std::to_string(t) + "-" + std::to_string(i), "x").status());
       }

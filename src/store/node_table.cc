@@ -49,8 +49,10 @@ constexpr const char* kSubtreeCte =
 
 std::string HeadersToJson(const fs::ContentHeaders& h) {
   if (h == fs::ContentHeaders{}) return "";
-  nlohmann::json j = {{"type", h.content_type},         {"encoding", h.content_encoding},
-                      {"language", h.content_language}, {"disposition", h.content_disposition},
+  nlohmann::json j = {{"type", h.content_type},
+                      {"encoding", h.content_encoding},
+                      {"language", h.content_language},
+                      {"disposition", h.content_disposition},
                       {"cache", h.cache_control}};
   return j.dump();
 }
@@ -68,7 +70,9 @@ fs::ContentHeaders HeadersFromJson(const std::string& text) {
   return h;
 }
 
-std::string PropertiesToJson(const fs::Properties& p) { return p.empty() ? "" : nlohmann::json(p).dump(); }
+std::string PropertiesToJson(const fs::Properties& p) {
+  return p.empty() ? "" : nlohmann::json(p).dump();
+}
 
 fs::Properties PropertiesFromJson(const std::string& text) {
   if (text.empty()) return {};
@@ -77,7 +81,9 @@ fs::Properties PropertiesFromJson(const std::string& text) {
   return j.get<fs::Properties>();
 }
 
-std::string AclSpec(const std::vector<acl::AclEntry>& entries) { return acl::FormatAclSpec(entries); }
+std::string AclSpec(const std::vector<acl::AclEntry>& entries) {
+  return acl::FormatAclSpec(entries);
+}
 
 void BindNode(Statement& s, const Node& n, int first) {
   s.Bind(first, n.parent_id)

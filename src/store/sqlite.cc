@@ -54,18 +54,22 @@ void Statement::Reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+int64_t Statement::Int(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 std::string Statement::Text(int column) const {
   const unsigned char* text = sqlite3_column_text(stmt_, column);
   int size = sqlite3_column_bytes(stmt_, column);
   return text ? std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size)) : std::string();
 }
-bool Statement::IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& file, bool synchronous_full) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status s = SqliteError(db, rc, "open " + file);
     sqlite3_close(db);
@@ -112,11 +116,21 @@ Result<Statement*> Database::Prepare(const std::string& sql) {
   return it->second->wrapper.get();
 }
 
-int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
-int Database::Changes() const { return sqlite3_changes(db_); }
+int64_t Database::LastInsertRowId() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+int Database::Changes() const {
+  return sqlite3_changes(db_);
+}
 
-Status Database::Begin() { return Exec("BEGIN IMMEDIATE"); }
-Status Database::Commit() { return Exec("COMMIT"); }
-void Database::Rollback() { Exec("ROLLBACK").IgnoreError(); }
+Status Database::Begin() {
+  return Exec("BEGIN IMMEDIATE");
+}
+Status Database::Commit() {
+  return Exec("COMMIT");
+}
+void Database::Rollback() {
+  Exec("ROLLBACK").IgnoreError();
+}
 
 }  // namespace lakeshift::store

@@ -9,8 +9,6 @@ namespace {
 
 using fs::FileInfo;
 
-
-
 std::vector<std::string> Names(const std::vector<FileInfo>& infos) {
   std::vector<std::string> out;
   for (const FileInfo& i : infos) out.push_back(i.path);
@@ -18,8 +16,8 @@ std::vector<std::string> Names(const std::vector<FileInfo>& infos) {
 }
 
 // Awkward names every store must hold: the characters that break naive URL and path handling.
-const std::vector<std::string> kAwkwardNames = {"12,+3#456?.txt", "with space", "per%cent", "plus+sign",
-                                                "unicode-ÄÖÜ-日本語", "emoji-😀", "semi;colon", "a=b&c"};
+const std::vector<std::string> kAwkwardNames = {"12,+3#456?.txt",     "with space", "per%cent",   "plus+sign",
+                                                "unicode-ÄÖÜ-日本語", "emoji-😀",    "semi;colon", "a=b&c"};
 
 TEST_P(FileSystemConformance, WriteStatAndReadFile) {
   ASSERT_OK(fs::WriteFile(fs(), "/dir/file.txt", "hello world"));
@@ -53,7 +51,7 @@ TEST_P(FileSystemConformance, RangedReads) {
   EXPECT_EQ(*fs::ReadFile(fs(), "/f", 2, 3), "234");
   EXPECT_EQ(*fs::ReadFile(fs(), "/f", 7), "789");
   EXPECT_EQ(*fs::ReadFile(fs(), "/f", 8, 100), "89");  // clamped to the end
-  EXPECT_EQ(*fs::ReadFile(fs(), "/f", 10), "");          // at the end: nothing
+  EXPECT_EQ(*fs::ReadFile(fs(), "/f", 10), "");        // at the end: nothing
   EXPECT_CODE(fs::ReadFile(fs(), "/f", 11), StatusCode::kOutOfRange);
   EXPECT_CODE(fs::ReadFile(fs(), "/f", -1), StatusCode::kInvalidArgument);
   EXPECT_CODE(fs::ReadFile(fs(), "/missing"), StatusCode::kNotFound);
@@ -236,9 +234,8 @@ TEST_P(FileSystemConformance, RecursiveListingIsPreOrderAndPagesConsistently) {
   if (!caps().recursive_listing) GTEST_SKIP();
   for (const char* p : {"/t/a/x", "/t/a/y/z", "/t/b", "/t/c/d/e/f", "/t/c/g"}) ASSERT_OK(fs::WriteFile(fs(), p, ""));
   ASSERT_OK(fs().CreateDirectory("/t/empty", {}));
-  std::vector<std::string> expected = {"/t/a",     "/t/a/x",     "/t/a/y",       "/t/a/y/z", "/t/b",
-                                       "/t/c",     "/t/c/d",     "/t/c/d/e",     "/t/c/d/e/f", "/t/c/g",
-                                       "/t/empty"};
+  std::vector<std::string> expected = {"/t/a",   "/t/a/x",   "/t/a/y",     "/t/a/y/z", "/t/b",    "/t/c",
+                                       "/t/c/d", "/t/c/d/e", "/t/c/d/e/f", "/t/c/g",   "/t/empty"};
   auto all = fs::ListAll(fs(), "/t", /*recursive=*/true);
   ASSERT_OK(all);
   EXPECT_EQ(Names(*all), expected);
@@ -427,7 +424,7 @@ TEST_P(FileSystemConformance, PropertiesTimesAndExpiry) {
     fs::ExpirySpec past{fs::ExpirySpec::Kind::kAbsolute, 1000};
     ASSERT_OK(fs().SetExpiry("/f", past));
     EXPECT_CODE(fs().GetFileInfo("/f"), StatusCode::kNotFound);  // expired files are gone
-    ASSERT_OK(fs::WriteFile(fs(), "/f", "reborn"));             // and their name is free again
+    ASSERT_OK(fs::WriteFile(fs(), "/f", "reborn"));              // and their name is free again
   }
 }
 

@@ -13,8 +13,6 @@
 #include "fs/filesystem.h"
 #include "testing/status_macros.h"
 
-
-
 namespace lakeshift::conformance {
 
 // One fresh, empty store for one test.
@@ -34,8 +32,12 @@ struct Target {
   std::function<std::unique_ptr<TargetInstance>()> make;
 };
 
-inline void PrintTo(const Target& target, std::ostream* os) { *os << target.name; }
-inline std::string PrintTarget(const testing::TestParamInfo<Target>& info) { return info.param.name; }
+inline void PrintTo(const Target& target, std::ostream* os) {
+  *os << target.name;
+}
+inline std::string PrintTarget(const testing::TestParamInfo<Target>& info) {
+  return info.param.name;
+}
 
 class FileSystemConformance : public testing::TestWithParam<Target> {
  protected:
@@ -85,10 +87,9 @@ class PermissionMatrix : public FileSystemConformance {
       change.owner = Principals::kOwner;
       change.group = Principals::kGroup;
       change.acl_op = fs::AclOp::kSet;
-      change.acl_entries = *acl::ParseAclSpec("user::" + acl::FormatPerm((mode >> 6) & 7) + ",group::" +
-                                              acl::FormatPerm((mode >> 3) & 7) + ",other::" +
-                                              acl::FormatPerm(mode & 7) + ",user:" + Principals::kNamed + ":" +
-                                              named_perm);
+      change.acl_entries = *acl::ParseAclSpec(
+          "user::" + acl::FormatPerm((mode >> 6) & 7) + ",group::" + acl::FormatPerm((mode >> 3) & 7) +
+          ",other::" + acl::FormatPerm(mode & 7) + ",user:" + Principals::kNamed + ":" + named_perm);
       ASSERT_OK(fs().SetAccessControl(p, change));
     }
   }

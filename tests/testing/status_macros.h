@@ -5,19 +5,18 @@
 
 #include "common/result.h"
 
-#define ASSERT_OK(expr)                                                       \
-  do {                                                                        \
-    const auto& _st_ = (expr);                                                \
-    ASSERT_TRUE(_st_.ok()) << #expr << ": " << ::lakeshift::StatusOf(_st_);   \
+#define ASSERT_OK(expr)                                                     \
+  do {                                                                      \
+    const auto& _st_ = (expr);                                              \
+    ASSERT_TRUE(_st_.ok()) << #expr << ": " << ::lakeshift::StatusOf(_st_); \
   } while (false)
-#define EXPECT_OK(expr)                                                       \
-  do {                                                                        \
-    const auto& _st_ = (expr);                                                \
-    EXPECT_TRUE(_st_.ok()) << #expr << ": " << ::lakeshift::StatusOf(_st_);   \
+#define EXPECT_OK(expr)                                                     \
+  do {                                                                      \
+    const auto& _st_ = (expr);                                              \
+    EXPECT_TRUE(_st_.ok()) << #expr << ": " << ::lakeshift::StatusOf(_st_); \
   } while (false)
-#define EXPECT_CODE(expr, expected)                                                                  \
-  do {                                                                                               \
-    const auto& _res_ = (expr);                                                                      \
-    EXPECT_EQ(::lakeshift::StatusOf(_res_).code(), (expected)) << #expr << ": "                      \
-                                                              << ::lakeshift::StatusOf(_res_);       \
+#define EXPECT_CODE(expr, expected)                                                                              \
+  do {                                                                                                           \
+    const auto& _res_ = (expr);                                                                                  \
+    EXPECT_EQ(::lakeshift::StatusOf(_res_).code(), (expected)) << #expr << ": " << ::lakeshift::StatusOf(_res_); \
   } while (false)
