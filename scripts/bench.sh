@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds the release flavour and prints the benchmark figures (nothing is asserted).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/build.sh release >/dev/null
+echo "== local store (in-process)"
+build/release/bench/store_bench "$@"
