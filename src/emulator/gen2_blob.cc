@@ -1,0 +1,259 @@
+#include "emulator/gen2_blob.h"
+
+#include "emulator/gen2_dfs.h"
+#include "encoding/base64.h"
+#include "encoding/digest.h"
+#include "encoding/time_format.h"
+#include "gen2/wire.h"
+
+namespace lakeshift::emulator {
+namespace {
+
+using gen2::Api;
+using gen2::MakeError;
+
+Status Send(const Gen2Request& r, http::ResponseWriter& out, int status, const http::Headers& extra = {},
+            std::string_view body = "") {
+  http::Headers h = CommonHeaders(r, Api::kBlob);
+  for (const auto& [name, value] : extra) h.Set(name, value);
+  return out.Send(status, std::move(h), body);
+}
+
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// x-ms-meta-<name> request headers as properties (names keep their case as sent).
+fs::Properties MetadataFrom(const Gen2Request& r) {
+  fs::Properties props;
+  for (const auto& [name, value] : r.http->headers) {
+    if (name.size() > 10 && http::EqualsIgnoreCase(std::string_view(name).substr(0, 10), "x-ms-meta-")) {
+      props[name.substr(10)] = value;
+    }
+  }
+  return props;
+}
+
+http::Headers ContainerHeaders(const FilesystemInfo& info) {
+  http::Headers h{{"ETag", gen2::QuotedEtag(info.etag)},
+                  {"Last-Modified", encoding::FormatRfc1123(info.last_modified_ms)},
+                  {"x-ms-lease-state", "available"},
+                  {"x-ms-lease-status", "unlocked"},
+                  {"x-ms-has-immutability-policy", "false"},
+                  {"x-ms-has-legal-hold", "false"},
+                  {"x-ms-default-encryption-scope", "$account-encryption-key"},
+                  {"x-ms-deny-encryption-scope-override", "false"},
+                  {"x-ms-immutable-storage-with-versioning-enabled", "false"}};
+  for (const auto& [name, value] : info.metadata) h.Set("x-ms-meta-" + name, value);
+  return h;
+}
+
+Status ListContainers(Gen2Request& r, Gen2Account& account, http::ResponseWriter& out) {
+  ASSIGN_OR_RETURN(int64_t max, QueryInt(r, "maxresults", 5000));
+  std::string prefix = r.Query("prefix").value_or("");
+  std::string marker = r.Query("marker").value_or("");
+  ASSIGN_OR_RETURN(FilesystemPage page, account.ListFilesystems(prefix, marker, static_cast<int>(max)));
+  bool with_metadata = r.Query("include").value_or("").find("metadata") != std::string::npos;
+  std::string base = "http://" + r.Header("Host").value_or("127.0.0.1") + "/" + account.name();
+  std::string xml = "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ServiceEndpoint=\"" +
+                    XmlEscape(base) + "/\">";
+  if (!prefix.empty()) xml += "<Prefix>" + XmlEscape(prefix) + "</Prefix>";
+  if (!marker.empty()) xml += "<Marker>" + XmlEscape(marker) + "</Marker>";
+  if (r.HasQuery("maxresults")) xml += "<MaxResults>" + std::to_string(max) + "</MaxResults>";
+  xml += "<Containers>";
+  for (const FilesystemInfo& f : page.items) {
+    xml += "<Container><Name>" + XmlEscape(f.name) + "</Name><Properties><Last-Modified>" +
+           encoding::FormatRfc1123(f.last_modified_ms) + "</Last-Modified><Etag>\"" + f.etag +
+           "\"</Etag><LeaseStatus>unlocked</LeaseStatus><LeaseState>available</LeaseState>"
+           "<DefaultEncryptionScope>$account-encryption-key</DefaultEncryptionScope>"
+           "<DenyEncryptionScopeOverride>false</DenyEncryptionScopeOverride><HasImmutabilityPolicy>false"
+           "</HasImmutabilityPolicy><HasLegalHold>false</HasLegalHold></Properties>";
+    if (with_metadata) {
+      xml += "<Metadata>";
+      for (const auto& [k, v] : f.metadata) xml += "<" + k + ">" + XmlEscape(v) + "</" + k + ">";
+      xml += "</Metadata>";
+    }
+    xml += "</Container>";
+  }
+  xml += "</Containers><NextMarker>" + XmlEscape(page.next_marker) + "</NextMarker></EnumerationResults>";
+  return Send(r, out, 200, {{"Content-Type", "application/xml"}}, xml);
+}
+
+Status ContainerOp(Gen2Request& r, Gen2Account& account, http::ResponseWriter& out) {
+  RETURN_IF_ERROR(gen2::ValidateFilesystemName(r.filesystem));
+  const std::string& m = r.method();
+  std::string comp = r.Query("comp").value_or("");
+  auto missing = [&](const Status& s) {
+    return s.code() == StatusCode::kNotFound ? MakeError(404, "ContainerNotFound", "container " + r.filesystem) : s;
+  };
+  if (m == "PUT" && comp.empty()) {
+    bool shared_key = r.caller.user == "$superuser";
+    auto created = account.CreateFilesystem(r.filesystem, MetadataFrom(r), r.caller.user,
+                                            shared_key ? "$superuser" : r.caller.user);
+    if (!created.ok() && created.status().code() == StatusCode::kAlreadyExists) {
+      return MakeError(409, "ContainerAlreadyExists", "container " + r.filesystem + " already exists");
+    }
+    RETURN_IF_ERROR(created.status());
+    return Send(r, out, 201,
+                {{"ETag", gen2::QuotedEtag(created->etag)},
+                 {"Last-Modified", encoding::FormatRfc1123(created->last_modified_ms)},
+                 {"Content-Length", "0"}});
+  }
+  if (m == "PUT" && comp == "metadata") {
+    auto info = account.SetFilesystemMetadata(r.filesystem, MetadataFrom(r));
+    if (!info.ok()) return missing(info.status());
+    return Send(
+        r, out, 200,
+        {{"ETag", gen2::QuotedEtag(info->etag)}, {"Last-Modified", encoding::FormatRfc1123(info->last_modified_ms)}});
+  }
+  if (m == "DELETE" && comp.empty()) {
+    Status s = account.DeleteFilesystem(r.filesystem);
+    if (!s.ok()) return missing(s);
+    return Send(r, out, 202, {{"Content-Length", "0"}});
+  }
+  if ((m == "GET" || m == "HEAD") && (comp.empty() || comp == "metadata")) {
+    auto info = account.GetFilesystem(r.filesystem);
+    if (!info.ok()) return missing(info.status());
+    return Send(r, out, 200, ContainerHeaders(*info));
+  }
+  return MakeError(400, "UnsupportedQueryParameter",
+                   "container operation comp=" + comp + " with " + m + " is not supported by the emulator yet");
+}
+
+// Put Blob: the whole body in one request, committed at once, with the MD5 the service computes.
+Status PutBlob(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+  std::string type = r.Header("x-ms-blob-type").value_or("");
+  if (type != "BlockBlob") {
+    return MakeError(400, "InvalidHeaderValue", "only BlockBlob blobs exist on an HNS account, not \"" + type + "\"");
+  }
+  fs::CreateOptions options;
+  ASSIGN_OR_RETURN(options.conditions, ParseConditions(r));
+  options.properties = MetadataFrom(r);
+  options.content.content_type = r.Header("x-ms-blob-content-type").value_or(r.Header("Content-Type").value_or(""));
+  options.content.content_encoding = r.Header("x-ms-blob-content-encoding").value_or("");
+  options.content.content_language = r.Header("x-ms-blob-content-language").value_or("");
+  options.content.content_disposition = r.Header("x-ms-blob-content-disposition").value_or("");
+  options.content.cache_control = r.Header("x-ms-blob-cache-control").value_or("");
+  r.http->SetBodyLimit(5000ULL << 20);
+  RETURN_IF_ERROR(store.CreateFile(r.path, options).status());
+  // Hash while streaming so the body is never held in memory.
+  class HashingStream final : public fs::InputStream {
+   public:
+    explicit HashingStream(http::BodyReader& body) : body_(body), md5_(encoding::HashAlgorithm::kMd5) {}
+    Result<size_t> Read(char* buf, size_t n) override {
+      ASSIGN_OR_RETURN(size_t got, body_.Read(buf, n));
+      md5_.Update(std::string_view(buf, got));
+      return got;
+    }
+    encoding::Hasher& md5() { return md5_; }
+
+   private:
+    http::BodyReader& body_;
+    encoding::Hasher md5_;
+  } body(r.http->body());
+  ASSIGN_OR_RETURN(int64_t end, store.Append(r.path, 0, body, {}));
+  ASSIGN_OR_RETURN(std::string digest, body.md5().Finish());
+  std::string md5 = encoding::Base64Encode(digest);
+  if (auto sent = r.Header("Content-MD5"); sent && *sent != md5) {
+    store.Delete(r.path, {}).IgnoreError();
+    return MakeError(400, "Md5Mismatch", "Content-MD5 " + *sent + " does not match the body's MD5 " + md5);
+  }
+  fs::FlushOptions flush;
+  flush.content_md5 = r.Header("x-ms-blob-content-md5").value_or(md5);
+  ASSIGN_OR_RETURN(fs::FileInfo info, store.Flush(r.path, end, flush));
+  return Send(r, out, 201,
+              {{"ETag", gen2::QuotedEtag(info.etag)},
+               {"Last-Modified", encoding::FormatRfc1123(info.change_time_ms)},
+               {"Content-MD5", md5},
+               {"x-ms-request-server-encrypted", "true"},
+               {"Content-Length", "0"}});
+}
+
+Status SetBlobMetadata(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+  ASSIGN_OR_RETURN(fs::Conditions conditions, ParseConditions(r));
+  ASSIGN_OR_RETURN(fs::FileInfo info, store.SetProperties(r.path, MetadataFrom(r), std::nullopt, conditions));
+  return Send(r, out, 200,
+              {{"ETag", gen2::QuotedEtag(info.etag)},
+               {"Last-Modified", encoding::FormatRfc1123(info.change_time_ms)},
+               {"x-ms-request-server-encrypted", "true"}});
+}
+
+Status SetBlobHttpHeaders(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+  ASSIGN_OR_RETURN(fs::Conditions conditions, ParseConditions(r));
+  ASSIGN_OR_RETURN(fs::FileInfo current, store.GetFileInfo(r.path));
+  fs::ContentHeaders h;  // Set Blob Properties replaces every content header
+  h.content_type = r.Header("x-ms-blob-content-type").value_or("");
+  h.content_encoding = r.Header("x-ms-blob-content-encoding").value_or("");
+  h.content_language = r.Header("x-ms-blob-content-language").value_or("");
+  h.content_disposition = r.Header("x-ms-blob-content-disposition").value_or("");
+  h.cache_control = r.Header("x-ms-blob-cache-control").value_or("");
+  ASSIGN_OR_RETURN(fs::FileInfo info, store.SetProperties(r.path, current.properties, h, conditions));
+  return Send(r, out, 200,
+              {{"ETag", gen2::QuotedEtag(info.etag)}, {"Last-Modified", encoding::FormatRfc1123(info.change_time_ms)}});
+}
+
+Status SetExpiry(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+  std::string option = r.Header("x-ms-expiry-option").value_or("");
+  std::string time = r.Header("x-ms-expiry-time").value_or("");
+  fs::ExpirySpec spec;
+  if (option == "NeverExpire") {
+    spec.kind = fs::ExpirySpec::Kind::kNever;
+  } else if (option == "RelativeToNow" || option == "RelativeToCreation") {
+    spec.kind =
+        option == "RelativeToNow" ? fs::ExpirySpec::Kind::kRelativeToNow : fs::ExpirySpec::Kind::kRelativeToCreation;
+    try {
+      spec.ms = std::stoll(time);
+    } catch (...) {
+      return MakeError(400, "InvalidHeaderValue", "x-ms-expiry-time \"" + time + "\" is not a number of ms");
+    }
+  } else if (option == "Absolute") {
+    spec.kind = fs::ExpirySpec::Kind::kAbsolute;
+    auto at = encoding::ParseRfc1123(time);
+    if (!at.ok()) return MakeError(400, "InvalidHeaderValue", "x-ms-expiry-time: " + at.status().message());
+    spec.ms = *at;
+  } else {
+    return MakeError(400, "InvalidHeaderValue", "x-ms-expiry-option \"" + option + "\" is not valid");
+  }
+  ASSIGN_OR_RETURN(fs::FileInfo info, store.SetExpiry(r.path, spec));
+  return Send(r, out, 200,
+              {{"ETag", gen2::QuotedEtag(info.etag)}, {"Last-Modified", encoding::FormatRfc1123(info.change_time_ms)}});
+}
+
+}  // namespace
+
+Status HandleBlob(Gen2Request& r, Gen2Account& account, http::ResponseWriter& out) {
+  const std::string& m = r.method();
+  if (r.filesystem.empty()) {
+    if (m == "GET" && r.Query("comp") == "list") return ListContainers(r, account, out);
+    return MakeError(400, "UnsupportedQueryParameter", "this account-level Blob operation is not supported yet");
+  }
+  if (!r.has_path) return ContainerOp(r, account, out);
+  ASSIGN_OR_RETURN(auto store, FileSystemFor(r, account, Api::kBlob));
+  std::string comp = r.Query("comp").value_or("");
+  if (m == "PUT" && comp.empty()) return PutBlob(r, *store, out);
+  if (m == "PUT" && comp == "metadata") return SetBlobMetadata(r, *store, out);
+  if (m == "PUT" && comp == "properties") return SetBlobHttpHeaders(r, *store, out);
+  if (m == "PUT" && comp == "expiry") return SetExpiry(r, *store, out);
+  if (m == "HEAD" && comp.empty()) {
+    ASSIGN_OR_RETURN(fs::FileInfo info, store->GetFileInfo(r.path));
+    http::Headers h = PathPropertyHeaders(info);
+    h.Remove("x-ms-properties");
+    return Send(r, out, 200, h);
+  }
+  if (m == "GET" && comp.empty()) return SendFileContent(r, *store, out, Api::kBlob);
+  return MakeError(400, "UnsupportedQueryParameter",
+                   "blob operation comp=" + comp + " with " + m + " is not supported by the emulator yet");
+}
+
+}  // namespace lakeshift::emulator
