@@ -249,7 +249,7 @@ Status HandleBlob(Gen2Request& r, Gen2Account& account, http::ResponseWriter& ou
     ASSIGN_OR_RETURN(fs::FileInfo info, store->GetFileInfo(r.path));
     http::Headers h = PathPropertyHeaders(info);
     h.Remove("x-ms-properties");
-    return Send(r, out, 200, h);
+    return SendHead(r, out, Api::kBlob, h, info.size);
   }
   if (m == "GET" && comp.empty()) return SendFileContent(r, *store, out, Api::kBlob);
   return MakeError(400, "UnsupportedQueryParameter",

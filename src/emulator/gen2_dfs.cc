@@ -450,7 +450,7 @@ Status GetPathProperties(Gen2Request& r, fs::FileSystem& store, http::ResponseWr
   }
   http::Headers h = PathPropertyHeaders(info);
   if (action == "getStatus") h.Remove("x-ms-properties");
-  return Send(r, out, 200, h);
+  return SendHead(r, out, Api::kDfs, h, info.size);
 }
 
 }  // namespace

@@ -80,12 +80,26 @@ http::Headers CommonHeaders(const Gen2Request& request, gen2::Api api) {
   return h;
 }
 
+Status SendHead(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const http::Headers& extra,
+                uint64_t length) {
+  http::Headers h = CommonHeaders(request, api);
+  for (const auto& [name, value] : extra) h.Set(name, value);
+  RETURN_IF_ERROR(out.Start(200, std::move(h), length));
+  return out.Finish();
+}
+
 void SendError(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const Status& status) {
   gen2::ServiceError error = gen2::ToServiceError(status, api);
   http::Headers h = CommonHeaders(request, api);
   h.Set("x-ms-error-code", error.code);
   // Our own explanation of what failed, for people reading responses with curl; SDKs ignore it.
-  if (!status.message().empty()) h.Set("x-lakeshift-detail", status.message().substr(0, 1000));
+  if (!status.message().empty()) {
+    std::string detail = status.message().substr(0, 2000);
+    for (char& c : detail) {
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';  // header values cannot hold line breaks
+    }
+    h.Set("x-lakeshift-detail", detail);
+  }
   if (request.method() == "HEAD") {
     out.Send(error.http_status, std::move(h), "").IgnoreError();
     return;

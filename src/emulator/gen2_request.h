@@ -38,6 +38,10 @@ Result<Gen2Request> ParseGen2Request(http::Request& request);
 // Response headers every answer carries: x-ms-request-id, x-ms-version, Date, Server, client request id.
 http::Headers CommonHeaders(const Gen2Request& request, gen2::Api api);
 
+// A HEAD answer whose Content-Length announces `length` bytes that are not sent (the resource's size).
+Status SendHead(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const http::Headers& extra,
+                uint64_t length);
+
 // Writes `status` as the API's error response (JSON for DFS, XML for Blob; no body for HEAD).
 void SendError(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const Status& status);
 

@@ -4,6 +4,7 @@
 #include "http/client.h"
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include <array>
 #include <cstring>
@@ -156,6 +157,13 @@ int SeekCallback(void* userdata, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
+// With curl's OpenSSL backend: keep each connection's TLS record buffers instead of freeing and reallocating
+// them (16 KiB) around every record of a large transfer. Other backends do not call this.
+CURLcode TuneSslContext(CURL*, void* ssl_ctx, void*) {
+  SSL_CTX_clear_mode(static_cast<SSL_CTX*>(ssl_ctx), SSL_MODE_RELEASE_BUFFERS);
+  return CURLE_OK;
+}
+
 // Larger than curl's defaults (16 KiB down, 64 KiB up): fewer callbacks and syscalls on big transfers.
 constexpr long kTransferBufferSize = 256 * 1024;
 
@@ -241,6 +249,7 @@ CURLcode HttpClient::Impl::Perform(CURL* easy, const ClientRequest& request, Att
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
   if (!options.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_file.c_str());
+  curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, &TuneSslContext);
   curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, static_cast<long>(options.max_connections));
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -353,7 +362,9 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, const Body
     if (attempt_number > 1) message += " after " + std::to_string(attempt_number) + " attempts";
     message += ": " + what;
     if (timed_out) return Status(StatusCode::kTimeout, message);
-    if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL) return InvalidArgument(message);
+    if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_SSL_CACERT_BADFILE) {
+      return InvalidArgument(message);
+    }
     return Unavailable(message);
   }
 }

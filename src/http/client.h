@@ -51,7 +51,10 @@ struct ClientOptions {
   RetryPolicy retry;
   std::string user_agent;  // empty => "lakeshift/<version>"
   bool verify_tls = true;
-  std::string ca_file;  // empty => system CA store
+  // PEM file of CA certificates to trust for https URLs instead of the system bundle (the system CA directory
+  // stays trusted), e.g. the cert.pem of GenerateSelfSignedCert. Empty => the system CA store. A file that
+  // cannot be read fails requests with kInvalidArgument.
+  std::string ca_file;
   size_t max_connections = 64;
   // Let curl send "Expect: 100-continue" on uploads over 1 MiB or of unknown size, so a server can refuse
   // before the body is sent. Off => no Expect header.
@@ -67,7 +70,8 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Sends a request, retrying per the policy. Any final HTTP status is a response (not an error); transport
-  // failures after the retries are kUnavailable / kTimeout naming the URL (secrets redacted) and curl's error.
+  // failures after the retries are kUnavailable / kTimeout naming the URL (secrets redacted) and curl's error
+  // (an untrusted or mismatched server certificate: kUnavailable saying "SSL certificate problem: ...").
   // Thread-safe.
   Result<ClientResponse> Send(const ClientRequest& request, const BodySink& sink = nullptr);
 

@@ -15,6 +15,7 @@ namespace {
 using std::chrono::milliseconds;
 using testing::Notification;
 using testing::Pattern;
+using testing::PatternSource;
 
 constexpr uint64_t kGiB = 1024ull * 1024 * 1024;
 
@@ -145,33 +146,6 @@ TEST_F(ClientTest, ReusesConnectionsAcrossThreads) {
   std::thread([&] { ASSERT_TRUE(client.Send({.url = Url("/late")}).ok()); }).join();
   EXPECT_EQ(server_->stats().connections_accepted, before);
 }
-
-// An upload generated on the fly; it never exists in memory as a whole.
-class PatternSource : public BodySource {
- public:
-  explicit PatternSource(uint64_t size, bool rewindable = true) : size_(size), rewindable_(rewindable) {}
-  std::optional<uint64_t> size() const override { return size_; }
-  Result<size_t> Read(char* buf, size_t n) override {
-    size_t count = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset_));
-    pattern_.Fill(offset_, buf, count);
-    offset_ += count;
-    return count;
-  }
-  bool Rewind() override {
-    ++rewinds_;
-    if (!rewindable_) return false;
-    offset_ = 0;
-    return true;
-  }
-  int rewinds() const { return rewinds_; }
-
- private:
-  Pattern pattern_;
-  uint64_t size_;
-  bool rewindable_;
-  uint64_t offset_ = 0;
-  int rewinds_ = 0;
-};
 
 TEST_F(ClientTest, StreamsAOneGibUploadWithFlatMemory) {
   ServerOptions options;

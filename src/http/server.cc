@@ -6,10 +6,16 @@
 // waits for its completion (Exchange::Call), so the body moves between the socket and the handler's buffer
 // with no extra buffering beyond the session's bounded read buffer.
 //
-// TLS plugs in here: Session would be templated on its stream (beast::tcp_stream or
-// beast::ssl_stream<beast::tcp_stream>) with a handshake before the first header read.
+// TLS: with a certificate configured every connection is a beast::ssl_stream over the tcp_stream. The session
+// logic (StreamSession) is one template over the two stream types; the exchange and the server see the
+// connection only through the Session interface.
 
 #include "http/server.h"
+
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -17,6 +23,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -27,10 +35,13 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -53,6 +64,8 @@ constexpr uint64_t kDrainLimit = 1024 * 1024;
 // instead of a reset.
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
 constexpr uint64_t kLingerLimit = 16 * 1024 * 1024;
+// How long a TLS close waits for the client's close_notify (or its FIN) after sending ours.
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(1);
 constexpr size_t kScratchSize = 64 * 1024;
 constexpr size_t kBodyReadSize = 256 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -71,39 +84,71 @@ bool IsTimeout(const ErrorCode& ec) {
   return ec == beast::error::timeout;
 }
 
-// One connection. All members are touched only on the session strand.
+// One connection, as the server and the Exchange see it. StreamSession<Stream> implements it once for both
+// stream types. All methods run on the session strand (the executor).
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(ServerImpl& server, tcp::socket socket);
-  ~Session();
+  virtual ~Session() = default;
 
-  void Run();
+  virtual void Run() = 0;
   // From the server: stop after the current exchange; close now when idle.
-  void OnStopping();
+  virtual void OnStopping() = 0;
   // From the server: close now, cancelling everything.
-  void ForceClose();
+  virtual void ForceClose() = 0;
 
   // Strand operations requested by a blocked worker (see Exchange::Call).
-  void ReadBody(char* buf, size_t n, bool send_continue, OpDone done);
-  void WriteBuffers(std::vector<asio::const_buffer> buffers, OpDone done);
-  void OnExchangeDone(const std::shared_ptr<Exchange>& exchange);
+  virtual void ReadBody(char* buf, size_t n, bool send_continue, OpDone done) = 0;
+  virtual void WriteBuffers(std::vector<asio::const_buffer> buffers, OpDone done) = 0;
+  virtual void OnExchangeDone(const std::shared_ptr<Exchange>& exchange) = 0;
 
-  asio::any_io_executor executor() { return stream_.get_executor(); }
+  virtual asio::any_io_executor executor() = 0;
+};
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// The session logic, written once over the stream type: PlainStream or TlsStream. The differences are
+// confined to `if constexpr (kTls)`: the handshake before the first request, and closing with a TLS
+// close_notify exchange (async_shutdown) instead of a TCP half-close and linger. Timeouts always live on the
+// TCP layer (tcp()). All members are touched only on the session strand.
+template <typename Stream>
+class StreamSession final : public Session {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  // args construct the stream: (socket) for PlainStream, (socket, ssl_context) for TlsStream.
+  template <typename... StreamArgs>
+  StreamSession(ServerImpl& server, StreamArgs&&... args);
+  ~StreamSession() override;
+
+  void Run() override;
+  void OnStopping() override;
+  void ForceClose() override;
+  void ReadBody(char* buf, size_t n, bool send_continue, OpDone done) override;
+  void WriteBuffers(std::vector<asio::const_buffer> buffers, OpDone done) override;
+  void OnExchangeDone(const std::shared_ptr<Exchange>& exchange) override;
+  asio::any_io_executor executor() override { return stream_.get_executor(); }
 
  private:
-  enum class State { kReadingHeader, kInExchange, kClosing };
+  enum class State { kHandshake, kReadingHeader, kInExchange, kClosing };
 
+  std::shared_ptr<StreamSession> Self() { return std::static_pointer_cast<StreamSession>(shared_from_this()); }
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Handshake();
+  void OnHandshake(ErrorCode ec);
   void DoReadHeader();
   void OnHeader(ErrorCode ec);
   void SendErrorAndClose(int status);
-  void ReadBodySome(char* buf, size_t n, OpDone done);
+  void ReadBodySome(char* buf, size_t n, OpDone done, size_t filled = 0);
+  bool InputReady();
   void Drain(uint64_t drained);
   void CloseGracefully(bool input_pending);
   void Linger(uint64_t discarded);
   void CloseNow();
 
   ServerImpl& server_;
-  beast::tcp_stream stream_;  // its executor is the session strand
+  Stream stream_;  // its executor is the session strand
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
   std::unique_ptr<char[]> scratch_;  // for draining; allocated only when needed
@@ -182,9 +227,10 @@ class Exchange final : public BodyReader, public ResponseWriter {
 
 class ServerImpl final : public Server {
  public:
-  ServerImpl(ServerOptions options, Handler handler)
+  ServerImpl(ServerOptions options, Handler handler, std::unique_ptr<asio::ssl::context> tls)
       : options_(std::move(options)),
         handler_(std::move(handler)),
+        tls_(std::move(tls)),
         workers_(options_.worker_threads),
         ioc_(std::max(options_.io_threads, 1)),
         acceptor_(asio::make_strand(ioc_)),
@@ -198,9 +244,11 @@ class ServerImpl final : public Server {
   std::string base_url() const override {
     std::string host = options_.host.find(':') != std::string::npos ? "[" + options_.host + "]" : options_.host;
     if (host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
-    return "http://" + host + ":" + std::to_string(port_);
+    return (tls_ ? "https://" : "http://") + host + ":" + std::to_string(port_);
   }
-  ServerStats stats() const override { return ServerStats{accepted_.load(), open_.load(), requests_.load()}; }
+  ServerStats stats() const override {
+    return ServerStats{accepted_.load(), open_.load(), requests_.load(), tls_handshakes_.load(), tls_resumed_.load()};
+  }
   void Stop(std::chrono::milliseconds grace) override;
 
   const ServerOptions& options() const { return options_; }
@@ -227,6 +275,10 @@ class ServerImpl final : public Server {
       std::shared_ptr<Session> session = exchange->session();
       asio::post(session->executor(), [session, exchange] { session->OnExchangeDone(exchange); });
     });
+  }
+  void CountTlsHandshake(bool resumed) {
+    ++tls_handshakes_;
+    if (resumed) ++tls_resumed_;
   }
   void ExchangeFinished() {
     std::lock_guard<std::mutex> lock(in_flight_mutex_);
@@ -260,6 +312,8 @@ class ServerImpl final : public Server {
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> open_{0};
   std::atomic<uint64_t> requests_{0};
+  std::atomic<uint64_t> tls_handshakes_{0};
+  std::atomic<uint64_t> tls_resumed_{0};
   std::atomic<bool> stopping_{false};
   std::mutex stop_mutex_;
   bool stopped_ = false;
@@ -269,6 +323,9 @@ class ServerImpl final : public Server {
   std::condition_variable in_flight_cv_;
   int in_flight_ = 0;
   std::mutex access_log_mutex_;
+  // Null for plain HTTP. Sessions' SSL objects hold their own reference to the SSL_CTX, but keep the
+  // context alive until the io_context (and with it every session) is gone anyway.
+  std::unique_ptr<asio::ssl::context> tls_;
   uint16_t port_ = 0;
   internal::WorkerPool workers_;
   // Declared after everything sessions touch: destroying the io_context destroys pending handlers and with
@@ -281,77 +338,132 @@ class ServerImpl final : public Server {
 };
 
 // ---------------------------------------------------------------------------------------------------------
-// Session
+// StreamSession
 
-Session::Session(ServerImpl& server, tcp::socket socket)
+template <typename Stream>
+template <typename... StreamArgs>
+StreamSession<Stream>::StreamSession(ServerImpl& server, StreamArgs&&... args)
     : server_(server),
-      stream_(std::move(socket)),
+      stream_(std::forward<StreamArgs>(args)...),
       buffer_(std::max(server.options().max_header_bytes + 16 * 1024, kBodyReadSize)) {
   ErrorCode ec;
-  tcp::endpoint endpoint = stream_.socket().remote_endpoint(ec);
+  tcp::endpoint endpoint = tcp().socket().remote_endpoint(ec);
   remote_ =
       ec ? "unknown"
          : (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string()) +
                ":" + std::to_string(endpoint.port());
-  stream_.socket().set_option(tcp::no_delay(true), ec);  // headers and body go out in separate writes
+  tcp().socket().set_option(tcp::no_delay(true), ec);  // headers and body go out in separate writes
 }
 
-Session::~Session() {
+template <typename Stream>
+StreamSession<Stream>::~StreamSession() {
   server_.Unregister(this);
 }
 
-void Session::Run() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoReadHeader(); });
+template <typename Stream>
+void StreamSession<Stream>::Run() {
+  asio::dispatch(stream_.get_executor(), [self = Self()] {
+    if constexpr (kTls) {
+      self->Handshake();
+    } else {
+      self->DoReadHeader();
+    }
+  });
 }
 
-void Session::OnStopping() {
+template <typename Stream>
+void StreamSession<Stream>::OnStopping() {
   stopping_ = true;
-  if (state_ == State::kReadingHeader) CloseNow();
+  if (state_ == State::kHandshake) {
+    CloseNow();
+  } else if (state_ == State::kReadingHeader) {
+    if constexpr (kTls) {
+      // Cancel the header read; OnHeader then says goodbye with a close_notify (CloseGracefully).
+      state_ = State::kClosing;
+      tcp().cancel();
+    } else {
+      CloseNow();
+    }
+  }
 }
 
-void Session::ForceClose() {
+template <typename Stream>
+void StreamSession<Stream>::ForceClose() {
   stopping_ = true;
   CloseNow();
 }
 
-void Session::CloseNow() {
+template <typename Stream>
+void StreamSession<Stream>::CloseNow() {
   if (closed_) return;
   closed_ = true;
   state_ = State::kClosing;
   ErrorCode ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.socket().close(ec);
+  tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+  tcp().socket().close(ec);
 }
 
-void Session::DoReadHeader() {
+template <typename Stream>
+void StreamSession<Stream>::Handshake() {
   if (stopping_ || server_.stopping() || closed_) {
     CloseNow();
     return;
   }
+  state_ = State::kHandshake;
+  tcp().expires_after(server_.options().tls_handshake_timeout);
+  stream_.async_handshake(asio::ssl::stream_base::server, [self = Self()](ErrorCode ec) { self->OnHandshake(ec); });
+}
+
+template <typename Stream>
+void StreamSession<Stream>::OnHandshake(ErrorCode ec) {
+  if (ec) {
+    // Untrusting clients, port scanners, plain HTTP sent to the TLS port: not the server's problem.
+    LOG_DEBUG("TLS handshake with " << remote_ << " failed: " << (IsTimeout(ec) ? "timed out" : ec.message()));
+    CloseNow();
+    return;
+  }
+  server_.CountTlsHandshake(SSL_session_reused(stream_.native_handle()) == 1);
+  DoReadHeader();
+}
+
+template <typename Stream>
+void StreamSession<Stream>::DoReadHeader() {
+  if (stopping_ || server_.stopping() || closed_) {
+    CloseGracefully(false);
+    return;
+  }
   state_ = State::kReadingHeader;
   if (buffer_.capacity() > kScratchSize) buffer_.shrink_to_fit();  // idle connections stay small
+  if constexpr (kTls) {
+    // OpenSSL frees its record buffers whenever they run empty (Asio turns this on): right for an idle
+    // connection, but a malloc and free per 16 KiB record while a body streams. See OnHeader.
+    SSL_set_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  }
   scratch_.reset();
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(std::min<size_t>(server_.options().max_header_bytes, UINT32_MAX)));
   parser_->body_limit(boost::none);  // enforced by Exchange, after the handler had its say
-  stream_.expires_after(server_.options().idle_timeout);
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           [self = shared_from_this()](ErrorCode ec, size_t) { self->OnHeader(ec); });
+  tcp().expires_after(server_.options().idle_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_, [self = Self()](ErrorCode ec, size_t) { self->OnHeader(ec); });
 }
 
-void Session::OnHeader(ErrorCode ec) {
+template <typename Stream>
+void StreamSession<Stream>::OnHeader(ErrorCode ec) {
   if (ec) {
     if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
       SendErrorAndClose(431);
     } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
                ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       SendErrorAndClose(400);
+    } else if (ec == bhttp::error::end_of_stream || (stopping_ && ec == asio::error::operation_aborted)) {
+      CloseGracefully(false);  // the client hung up (over TLS: answer its close_notify), or Stop cancelled the read
     } else {
-      CloseNow();  // client went away, idle timeout, or shutdown
+      CloseNow();  // the connection broke, or the idle timeout (which already closed the socket)
     }
     return;
   }
   state_ = State::kInExchange;
+  if constexpr (kTls) SSL_clear_mode(stream_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   auto& message = parser_->get();
   Request request;
   request.method = std::string(message.method_string());
@@ -369,6 +481,7 @@ void Session::OnHeader(ErrorCode ec) {
   if (auto length = parser_->content_length()) request.content_length = *length;
   request.chunked = parser_->chunked();
   request.remote_address = remote_;
+  request.tls = kTls;
 
   bool keep_alive = message.version() >= 11 && parser_->keep_alive();
   bool body_done = parser_->is_done();
@@ -379,7 +492,8 @@ void Session::OnHeader(ErrorCode ec) {
   server_.Dispatch(std::move(exchange));
 }
 
-void Session::SendErrorAndClose(int status) {
+template <typename Stream>
+void StreamSession<Stream>::SendErrorAndClose(int status) {
   state_ = State::kClosing;
   std::string body = std::to_string(status) + " " + std::string(ReasonPhrase(status)) + "\n";
   Status formatted = internal::FormatResponseHead(status, Headers{{"Content-Type", "text/plain"}},
@@ -387,8 +501,8 @@ void Session::SendErrorAndClose(int status) {
   formatted.IgnoreError();
   error_response_ += body;
   server_.LogAccess(internal::FormatAccessLine(remote_, "-", "-", status, 0, body.size(), 0));
-  stream_.expires_after(server_.options().idle_timeout);
-  asio::async_write(stream_, asio::buffer(error_response_), [self = shared_from_this()](ErrorCode ec, size_t) {
+  tcp().expires_after(server_.options().idle_timeout);
+  asio::async_write(stream_, asio::buffer(error_response_), [self = Self()](ErrorCode ec, size_t) {
     if (ec) {
       self->CloseNow();
     } else {
@@ -397,7 +511,8 @@ void Session::SendErrorAndClose(int status) {
   });
 }
 
-void Session::ReadBody(char* buf, size_t n, bool send_continue, OpDone done) {
+template <typename Stream>
+void StreamSession<Stream>::ReadBody(char* buf, size_t n, bool send_continue, OpDone done) {
   if (closed_) {
     done({asio::error::operation_aborted, 0, false});
     return;
@@ -410,9 +525,9 @@ void Session::ReadBody(char* buf, size_t n, bool send_continue, OpDone done) {
     ReadBodySome(buf, n, std::move(done));
     return;
   }
-  stream_.expires_after(server_.options().idle_timeout);
+  tcp().expires_after(server_.options().idle_timeout);
   asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                    [self = shared_from_this(), buf, n, done = std::move(done)](ErrorCode ec, size_t) mutable {
+                    [self = Self(), buf, n, done = std::move(done)](ErrorCode ec, size_t) mutable {
                       if (ec) {
                         done({ec, 0, false});
                       } else {
@@ -421,7 +536,11 @@ void Session::ReadBody(char* buf, size_t n, bool send_continue, OpDone done) {
                     });
 }
 
-void Session::ReadBodySome(char* buf, size_t n, OpDone done) {
+// Reads body bytes into buf[filled, n). Completes as soon as some arrived, but first keeps reading while more
+// input is already waiting: a TLS read yields one record (16 KiB), and each completion costs the handler a
+// round trip between threads.
+template <typename Stream>
+void StreamSession<Stream>::ReadBodySome(char* buf, size_t n, OpDone done, size_t filled) {
   // Beast reads at most the buffer's free capacity per syscall: make reads of large bodies large.
   size_t want = kBodyReadSize;
   if (auto remaining = parser_->content_length_remaining()) {
@@ -429,37 +548,51 @@ void Session::ReadBodySome(char* buf, size_t n, OpDone done) {
   }
   if (buffer_.capacity() < want) buffer_.reserve(std::min(want, buffer_.max_size()));
   auto& body = parser_->get().body();
-  body.data = buf;
-  body.size = n;
+  body.data = buf + filled;
+  body.size = n - filled;
   body.more = true;
-  stream_.expires_after(server_.options().idle_timeout);
+  tcp().expires_after(server_.options().idle_timeout);
   bhttp::async_read_some(stream_, buffer_, *parser_,
-                         [self = shared_from_this(), buf, n, done = std::move(done)](ErrorCode ec, size_t) mutable {
+                         [self = Self(), buf, n, filled, done = std::move(done)](ErrorCode ec, size_t) mutable {
                            auto& body = self->parser_->get().body();
-                           size_t got = n - body.size;
+                           filled = n - body.size;
                            body.data = nullptr;
                            body.size = 0;
                            if (ec == bhttp::error::need_buffer) ec = {};
-                           if (!ec && got == 0 && !self->parser_->is_done()) {
-                             self->ReadBodySome(buf, n, std::move(done));  // only framing (chunk headers) so far
+                           bool done_reading = !ec && self->parser_->is_done();
+                           // filled == 0: only framing (chunk headers) so far.
+                           if (!ec && !done_reading && filled < n && (filled == 0 || self->InputReady())) {
+                             self->ReadBodySome(buf, n, std::move(done), filled);
                              return;
                            }
-                           done({ec, got, !ec && self->parser_->is_done()});
+                           done({ec, filled, done_reading});
                          });
 }
 
-void Session::WriteBuffers(std::vector<asio::const_buffer> buffers, OpDone done) {
+// True when a read would complete without waiting.
+template <typename Stream>
+bool StreamSession<Stream>::InputReady() {
+  if constexpr (kTls) {
+    if (SSL_pending(stream_.native_handle()) > 0) return true;
+  }
+  ErrorCode ec;
+  return tcp().socket().available(ec) > 0 && !ec;
+}
+
+template <typename Stream>
+void StreamSession<Stream>::WriteBuffers(std::vector<asio::const_buffer> buffers, OpDone done) {
   if (closed_) {
     done({asio::error::operation_aborted, 0, false});
     return;
   }
-  stream_.expires_after(server_.options().idle_timeout);
-  asio::async_write(stream_, buffers, [self = shared_from_this(), done = std::move(done)](ErrorCode ec, size_t n) {
+  tcp().expires_after(server_.options().idle_timeout);
+  asio::async_write(stream_, buffers, [self = Self(), done = std::move(done)](ErrorCode ec, size_t n) {
     done({ec, n, false});
   });
 }
 
-void Session::OnExchangeDone(const std::shared_ptr<Exchange>& exchange) {
+template <typename Stream>
+void StreamSession<Stream>::OnExchangeDone(const std::shared_ptr<Exchange>& exchange) {
   bool input_pending = !exchange->body_done() && !parser_->is_done();
   if (closed_) {
     // Nothing to do.
@@ -474,7 +607,8 @@ void Session::OnExchangeDone(const std::shared_ptr<Exchange>& exchange) {
 }
 
 // Discards a small unread request body so the connection can serve the next request.
-void Session::Drain(uint64_t drained) {
+template <typename Stream>
+void StreamSession<Stream>::Drain(uint64_t drained) {
   if (parser_->is_done()) {
     DoReadHeader();
     return;
@@ -484,7 +618,7 @@ void Session::Drain(uint64_t drained) {
     return;
   }
   if (!scratch_) scratch_ = std::make_unique<char[]>(kScratchSize);
-  ReadBodySome(scratch_.get(), kScratchSize, [self = shared_from_this(), drained](OpResult r) {
+  ReadBodySome(scratch_.get(), kScratchSize, [self = Self(), drained](OpResult r) {
     if (r.ec) {
       self->CloseNow();
     } else {
@@ -493,35 +627,45 @@ void Session::Drain(uint64_t drained) {
   });
 }
 
-void Session::CloseGracefully(bool input_pending) {
+// Ends the connection without losing the response the client may still be reading. TCP: half-close, then
+// linger while the client still sends. TLS: async_shutdown, which sends our close_notify and then reads (and
+// OpenSSL discards) until the client's close_notify; a client that just closes (stream_truncated), or says
+// nothing until the timeout, is fine too.
+template <typename Stream>
+void StreamSession<Stream>::CloseGracefully(bool input_pending) {
   if (closed_) return;
   state_ = State::kClosing;
-  ErrorCode ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  if (!input_pending || ec) {
-    CloseNow();
-    return;
+  if constexpr (kTls) {
+    tcp().expires_after(input_pending ? kLingerTimeout : kTlsShutdownTimeout);
+    stream_.async_shutdown([self = Self()](ErrorCode) { self->CloseNow(); });
+  } else {
+    ErrorCode ec;
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (!input_pending || ec) {
+      CloseNow();
+      return;
+    }
+    Linger(0);
   }
-  Linger(0);
 }
 
 // After shutdown(send): read and discard what the client still sends, so that closing with unread data does
 // not reset the connection before the client has read our response.
-void Session::Linger(uint64_t discarded) {
+template <typename Stream>
+void StreamSession<Stream>::Linger(uint64_t discarded) {
   if (closed_ || discarded > kLingerLimit) {
     CloseNow();
     return;
   }
   if (!scratch_) scratch_ = std::make_unique<char[]>(kScratchSize);
-  stream_.expires_after(kLingerTimeout);
-  stream_.async_read_some(asio::buffer(scratch_.get(), kScratchSize),
-                          [self = shared_from_this(), discarded](ErrorCode ec, size_t n) {
-                            if (ec) {
-                              self->CloseNow();
-                            } else {
-                              self->Linger(discarded + n);
-                            }
-                          });
+  tcp().expires_after(kLingerTimeout);
+  tcp().async_read_some(asio::buffer(scratch_.get(), kScratchSize), [self = Self(), discarded](ErrorCode ec, size_t n) {
+    if (ec) {
+      self->CloseNow();
+    } else {
+      self->Linger(discarded + n);
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -729,12 +873,80 @@ void Exchange::FinishAfterHandler(bool threw) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// TLS context
+
+// The OpenSSL error queue as "reason (library); ..." (and cleared), for messages.
+std::string OpenSslReasons() {
+  std::string out;
+  while (unsigned long code = ERR_get_error()) {
+    const char* reason = ERR_reason_error_string(code);
+    const char* lib = ERR_lib_error_string(code);
+    std::string item = reason != nullptr ? reason : "error " + std::to_string(code);
+    if (lib != nullptr) item += std::string(" (") + lib + ")";
+    if (out.find(item) != std::string::npos) continue;
+    if (!out.empty()) out += "; ";
+    out += item;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+// A readable file, or kInvalidArgument naming it and why not (before OpenSSL's vaguer "system lib").
+Status CheckReadable(const std::string& path, std::string_view what) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return InvalidArgument(ErrnoError("cannot read TLS " + std::string(what) + " " + path, errno).message());
+  ::close(fd);
+  return Status::Ok();
+}
+
+// Offers only HTTP/1.1 through ALPN; clients that offer nothing we speak get no ALPN answer.
+int SelectAlpn(SSL*, const unsigned char** out, unsigned char* out_len, const unsigned char* in, unsigned int in_len,
+               void*) {
+  static constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, out_len, kHttp11, sizeof(kHttp11), in, in_len) != OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// A server context for TLS 1.2+ with the certificate chain and key of the options; kInvalidArgument naming
+// the file and the OpenSSL reason when they cannot be used.
+Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const ServerOptions& options) {
+  const std::string& cert = options.tls_cert_file;
+  const std::string& key = options.tls_key_file;
+  if (cert.empty() || key.empty()) {
+    return InvalidArgument("TLS needs both tls_cert_file and tls_key_file (got only " +
+                           std::string(cert.empty() ? "the key " + key : "the certificate " + cert) + ")");
+  }
+  RETURN_IF_ERROR(CheckReadable(cert, "certificate file"));
+  RETURN_IF_ERROR(CheckReadable(key, "key file"));
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  SSL_CTX* ctx = context->native_handle();
+  ERR_clear_error();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // An encrypted key must fail, not prompt on the terminal (OpenSSL's default callback does).
+  SSL_CTX_set_default_passwd_cb(ctx, [](char*, int, int, void*) { return 0; });
+  SSL_CTX_set_alpn_select_cb(ctx, &SelectAlpn, nullptr);
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1) {
+    return InvalidArgument("TLS certificate file " + cert + " is not usable: " + OpenSslReasons());
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    return InvalidArgument("TLS key file " + key + " is not usable with the certificate in " + cert + ": " +
+                           OpenSslReasons());
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    return InvalidArgument("TLS key file " + key + " does not match the certificate in " + cert + ": " +
+                           OpenSslReasons());
+  }
+  return context;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // ServerImpl
 
 Status ServerImpl::Listen() {
-  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
-    return Unsupported("TLS is not implemented by the lakeshift HTTP server yet");
-  }
   ErrorCode ec;
   tcp::resolver resolver(ioc_);
   auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::passive, ec);
@@ -770,7 +982,12 @@ void ServerImpl::DoAccept() {
       return;
     }
     ++accepted_;
-    auto session = std::make_shared<Session>(*this, std::move(socket));
+    std::shared_ptr<Session> session;
+    if (tls_) {
+      session = std::make_shared<StreamSession<TlsStream>>(*this, std::move(socket), *tls_);
+    } else {
+      session = std::make_shared<StreamSession<PlainStream>>(*this, std::move(socket));
+    }
     Register(session);
     session->Run();
     DoAccept();
@@ -807,7 +1024,11 @@ void ServerImpl::Stop(std::chrono::milliseconds grace) {
 Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Handler handler) {
   if (!handler) return InvalidArgument("http server needs a handler");
   try {
-    auto server = std::make_unique<ServerImpl>(std::move(options), std::move(handler));
+    std::unique_ptr<asio::ssl::context> tls;
+    if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+      ASSIGN_OR_RETURN(tls, MakeTlsContext(options));
+    }
+    auto server = std::make_unique<ServerImpl>(std::move(options), std::move(handler), std::move(tls));
     RETURN_IF_ERROR(server->Listen());
     return std::unique_ptr<Server>(std::move(server));
   } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 // handlers run on a separate worker pool and are synchronous: they read the request body through a
 // blocking BodyReader and write the response through a blocking ResponseWriter. Both are bridged to the
 // connection's async I/O with one bounded buffer per connection, so bodies of any size stream through.
+// With a certificate configured (ServerOptions::tls_cert_file) the same happens over TLS.
 //
 // This header is plain C++: Beast/Asio appear only in the implementation .cc files.
 
@@ -53,6 +54,7 @@ struct Request {
   std::optional<uint64_t> content_length;
   bool chunked = false;        // Transfer-Encoding: chunked
   std::string remote_address;  // "ip:port"
+  bool tls = false;            // arrived over HTTPS (for handlers that build absolute URLs)
 
   BodyReader& body() { return *body_; }
   // Raises (or lowers) the body limit for this request; call before the first body read.
@@ -110,16 +112,22 @@ struct ServerOptions {
   // One line per request: <remote> "<METHOD> <path?query>" <status> <req-bytes> <resp-bytes> <ms>ms, secret
   // query values redacted. Null => logged with LOG_INFO.
   std::function<void(std::string_view line)> access_log;
-  // TLS is not implemented yet: setting these makes Start fail with kUnsupported. It plugs into
-  // server.cc as a second stream type (boost::asio::ssl::stream over the tcp_stream) for Session.
+  // HTTPS: both set => the port speaks TLS 1.2+ only (base_url() is "https://..."). PEM files: the certificate
+  // file may hold a chain (leaf first), the key must not be encrypted; they may be the same file. Unusable
+  // files make Start fail with kInvalidArgument naming the file and OpenSSL's reason.
+  // GenerateSelfSignedCert (http/self_signed_cert.h) makes a pair for local use.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // A client that has not completed the TLS handshake within this time is disconnected.
+  std::chrono::milliseconds tls_handshake_timeout{std::chrono::seconds(10)};
 };
 
 struct ServerStats {
   uint64_t connections_accepted = 0;
   uint64_t connections_open = 0;
-  uint64_t requests = 0;  // requests whose headers were read and handed to the handler
+  uint64_t requests = 0;              // requests whose headers were read and handed to the handler
+  uint64_t tls_handshakes = 0;        // completed TLS handshakes (one per TLS connection that got that far)
+  uint64_t tls_sessions_resumed = 0;  // ... of which resumed an earlier TLS session (abbreviated handshake)
 };
 
 class Server {
@@ -129,7 +137,7 @@ class Server {
 
   virtual ~Server() = default;  // stops with a zero grace if still running
   virtual uint16_t port() const = 0;
-  // "http://host:port"
+  // "http://host:port", or "https://host:port" with TLS
   virtual std::string base_url() const = 0;
   virtual ServerStats stats() const = 0;
   // Stops accepting and closes idle connections; in-flight requests may finish within `grace`, then every

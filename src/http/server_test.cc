@@ -59,6 +59,7 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     {
       std::lock_guard<std::mutex> lock(mutex);
       remotes.insert(req.remote_address);
+      EXPECT_FALSE(req.tls);
     }
     w.Send(200, {}, req.path).IgnoreError();
   });
@@ -439,16 +440,17 @@ TEST_F(ServerTest, RunUntilSignalStopsOnSigterm) {
   EXPECT_FALSE(after.connected());
 }
 
-TEST_F(ServerTest, ReportsBoundPortAndRejectsTls) {
+TEST_F(ServerTest, ReportsBoundPortAndRejectsMissingTlsFiles) {
   StartServer(Hello);
   EXPECT_NE(server_->port(), 0);
   EXPECT_EQ(server_->base_url(), "http://127.0.0.1:" + std::to_string(server_->port()));
   ServerOptions tls;
-  tls.tls_cert_file = "cert.pem";
-  tls.tls_key_file = "key.pem";
+  tls.tls_cert_file = "no-such-cert.pem";
+  tls.tls_key_file = "no-such-key.pem";
   auto result = Server::Start(tls, Hello);
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("no-such-cert.pem"), std::string::npos) << result.status();
   ServerOptions taken;
   taken.port = server_->port();
   EXPECT_EQ(Server::Start(taken, Hello).status().code(), StatusCode::kUnavailable);

@@ -1,5 +1,6 @@
 #pragma once
-// Helpers for the http tests: a raw socket HTTP/1.1 client, deterministic data patterns, memory probes.
+// Helpers for the http tests: a raw socket HTTP/1.1 client, deterministic data patterns and a body source
+// streaming them, memory probes.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -8,15 +9,18 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "http/body_source.h"
 #include "http/headers.h"
 
 namespace lakeshift::http::testing {
@@ -80,6 +84,33 @@ class Pattern {
   std::vector<char> bytes_;
 };
 
+// An upload generated on the fly; it never exists in memory as a whole.
+class PatternSource : public BodySource {
+ public:
+  explicit PatternSource(uint64_t size, bool rewindable = true) : size_(size), rewindable_(rewindable) {}
+  std::optional<uint64_t> size() const override { return size_; }
+  Result<size_t> Read(char* buf, size_t n) override {
+    size_t count = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset_));
+    pattern_.Fill(offset_, buf, count);
+    offset_ += count;
+    return count;
+  }
+  bool Rewind() override {
+    ++rewinds_;
+    if (!rewindable_) return false;
+    offset_ = 0;
+    return true;
+  }
+  int rewinds() const { return rewinds_; }
+
+ private:
+  Pattern pattern_;
+  uint64_t size_;
+  bool rewindable_;
+  uint64_t offset_ = 0;
+  int rewinds_ = 0;
+};
+
 // A field of /proc/self/status in KiB (VmHWM, VmRSS), or -1.
 inline long ProcStatusKb(std::string_view field) {
   std::ifstream in("/proc/self/status");
@@ -107,6 +138,7 @@ struct RawResponse {
 };
 
 // A blocking HTTP/1.1 connection for precise protocol tests. Reads time out after 30 s (a safety net only).
+// Subclasses may layer a protocol (TLS) over the socket by overriding RawRead/RawWrite.
 class RawConnection {
  public:
   explicit RawConnection(uint16_t port) {
@@ -121,7 +153,7 @@ class RawConnection {
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   }
-  ~RawConnection() { ::close(fd_); }
+  virtual ~RawConnection() { ::close(fd_); }
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
 
@@ -135,7 +167,7 @@ class RawConnection {
 
   bool Send(std::string_view data) {
     while (!data.empty()) {
-      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      ssize_t n = RawWrite(data.data(), data.size());
       if (n <= 0) return false;
       data.remove_prefix(static_cast<size_t>(n));
     }
@@ -209,10 +241,16 @@ class RawConnection {
     buffered_.erase(0, take);
   }
 
+ protected:
+  // One read or write on the connection: bytes moved, or <= 0 at the end of input or on an error.
+  virtual ssize_t RawRead(char* buf, size_t n) { return ::recv(fd_, buf, n, 0); }
+  virtual ssize_t RawWrite(const char* data, size_t n) { return ::send(fd_, data, n, MSG_NOSIGNAL); }
+  int fd() const { return fd_; }
+
  private:
   bool Fill() {
     char buf[64 * 1024];
-    ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    ssize_t n = RawRead(buf, sizeof(buf));
     if (n <= 0) return false;
     buffered_.append(buf, static_cast<size_t>(n));
     return true;

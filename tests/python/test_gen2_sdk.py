@@ -3,6 +3,7 @@ import os
 import uuid
 
 import pytest
+from azure.core import MatchConditions
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.filedatalake import DataLakeServiceClient
 
@@ -141,7 +142,7 @@ def test_create_if_not_exists_semantics(filesystem):
     f = filesystem.get_file_client("once.txt")
     f.create_file()
     with pytest.raises(ResourceExistsError) as info:
-        f.create_file(match_condition=None, etag=None, **{"if_none_match": "*"})
+        f.create_file(match_condition=MatchConditions.IfMissing)
     assert info.value.error_code == "PathAlreadyExists"
 
 
