@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh release >/dev/null
 echo "== local store (in-process)"
-build/release/bench/store_bench "$@"
+build/release/bench/store_bench
+echo "== Gen2 emulator over HTTP (own client, Shared Key)"
+build/release/bench/gen2_emulator_bench

@@ -10,8 +10,7 @@ Result<acl::Caller> AuthenticateGen2(const Gen2Request& r, const Gen2Credentials
   auto header = r.Header("Authorization");
   if (header && header->rfind("SharedKey ", 0) == 0) {
     auth::SignableRequest signable{r.http->method, r.http->path, r.http->query, r.http->headers};
-    RETURN_IF_ERROR(
-        auth::VerifySharedKey(signable, credentials.account, credentials.key, encoding::NowEpochMillis()));
+    RETURN_IF_ERROR(auth::VerifySharedKey(signable, credentials.account, credentials.key, encoding::NowEpochMillis()));
     // Shared Key callers act as the account: superusers, and the owner "$superuser" of what they create.
     return acl::Caller::Superuser("$superuser");
   }

@@ -11,27 +11,13 @@ namespace {
 
 using gen2::Api;
 using gen2::MakeError;
+using gen2::XmlEscape;
 
 Status Send(const Gen2Request& r, http::ResponseWriter& out, int status, const http::Headers& extra = {},
             std::string_view body = "") {
   http::Headers h = CommonHeaders(r, Api::kBlob);
   for (const auto& [name, value] : extra) h.Set(name, value);
   return out.Send(status, std::move(h), body);
-}
-
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 // x-ms-meta-<name> request headers as properties (names keep their case as sent).

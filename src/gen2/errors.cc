@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "gen2/wire.h"
+
 namespace lakeshift::gen2 {
 namespace {
 
@@ -56,20 +58,6 @@ const std::unordered_map<std::string_view, std::string_view>& Messages() {
       {"UnsupportedQueryParameter", "One of the query parameters specified in the request URI is not supported."},
   };
   return kMessages;
-}
-
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 ServiceError FromCode(int http_status, std::string code) {

@@ -86,6 +86,22 @@ std::string ListPathsEntryJson(const fs::FileInfo& info, std::string_view name) 
   return entry.dump();
 }
 
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 std::string UnquoteEtag(std::string_view value) {
   if (value.substr(0, 2) == "W/") value.remove_prefix(2);
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);

@@ -24,6 +24,9 @@ Status ValidateFilesystemName(std::string_view name);
 // isDirectory only for directories, keys in alphabetical order. `name` is relative to the filesystem root.
 std::string ListPathsEntryJson(const fs::FileInfo& info, std::string_view name);
 
+// Escapes text for XML element content and attribute values (Blob API bodies).
+std::string XmlEscape(std::string_view text);
+
 // Quoted ETag header value from a store etag.
 inline std::string QuotedEtag(std::string_view etag) {
   return "\"" + std::string(etag) + "\"";
