@@ -302,7 +302,13 @@ TEST_F(TlsTest, StreamsLargeBodiesBothWaysWithFlatMemory) {
 
   long peak_growth_mib = (testing::ProcStatusKb("VmHWM") - rss_before) / 1024;
   RecordProperty("peak_rss_growth_mib", std::to_string(peak_growth_mib));
+#if defined(__SANITIZE_ADDRESS__)
+  // Under ASan, freed blocks wait in a quarantine of up to 256 MiB, and OpenSSL frees and allocates a record
+  // buffer per 16 KiB record, so RSS measures the quarantine, not buffering. The release build checks this.
+  (void)peak_growth_mib;
+#else
   EXPECT_LT(peak_growth_mib, 64) << "peak RSS grew by " << peak_growth_mib << " MiB";
+#endif
 }
 
 TEST_F(TlsTest, ClientRejectsAnUntrustedCertificateAndAcceptsItWithCaFile) {
