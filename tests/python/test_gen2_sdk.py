@@ -160,3 +160,43 @@ def test_bad_shared_key_is_rejected(gen2):
         wrong.create_file_system(f"nope-{uuid.uuid4().hex[:8]}")
     assert info.value.status_code == 403
     assert info.value.error_code == "AuthenticationFailed"
+
+
+def test_file_system_sas_grants_exactly_its_permissions(gen2, filesystem):
+    from datetime import datetime, timedelta, timezone
+    from azure.storage.filedatalake import FileSystemSasPermissions, FileSystemClient, generate_file_system_sas
+    filesystem.get_file_client("shared/readme.txt").upload_data(b"read me", overwrite=True)
+    expiry = datetime.now(timezone.utc) + timedelta(hours=1)
+    read_list = generate_file_system_sas(gen2.account, filesystem.file_system_name, credential=gen2.key,
+                                         permission=FileSystemSasPermissions(read=True, list=True), expiry=expiry)
+    reader = FileSystemClient(gen2.url, filesystem.file_system_name, credential=read_list)
+    assert reader.get_file_client("shared/readme.txt").download_file().readall() == b"read me"
+    assert [p.name for p in reader.get_paths(path="shared")] == ["shared/readme.txt"]
+    with pytest.raises(HttpResponseError) as info:
+        reader.get_file_client("shared/new.txt").upload_data(b"no", overwrite=True)
+    assert info.value.status_code == 403
+    assert info.value.error_code == "AuthorizationPermissionMismatch"
+    tampered = read_list.replace("sp=rl", "sp=rwl")
+    with pytest.raises(HttpResponseError) as info:
+        FileSystemClient(gen2.url, filesystem.file_system_name,
+                         credential=tampered).get_file_client("shared/readme.txt").download_file()
+    assert info.value.error_code == "AuthenticationFailed"
+
+
+def test_account_sas_and_expired_sas(gen2):
+    from datetime import datetime, timedelta, timezone
+    from azure.storage.filedatalake import AccountSasPermissions, ResourceTypes, generate_account_sas
+    now = datetime.now(timezone.utc)
+    sas = generate_account_sas(gen2.account, gen2.key, ResourceTypes(service=True, file_system=True, object=True),
+                               AccountSasPermissions(read=True, write=True, list=True, create=True, delete=True),
+                               expiry=now + timedelta(hours=1))
+    service = DataLakeServiceClient(gen2.url, credential=sas)
+    fs = service.create_file_system(f"sas-{uuid.uuid4().hex[:8]}")
+    fs.get_file_client("a.txt").upload_data(b"via account sas", overwrite=True)
+    assert fs.get_file_client("a.txt").download_file().readall() == b"via account sas"
+    fs.delete_file_system()
+    expired = generate_account_sas(gen2.account, gen2.key, ResourceTypes(service=True), AccountSasPermissions(list=True),
+                                   expiry=now - timedelta(minutes=5))
+    with pytest.raises(HttpResponseError) as info:
+        list(DataLakeServiceClient(gen2.url, credential=expired).list_file_systems())
+    assert info.value.error_code == "AuthenticationFailed"
