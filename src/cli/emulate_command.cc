@@ -38,6 +38,10 @@ void AddEmulateCommand(CLI::App& app, int& exit_code) {
   gen2->add_option("--data", options.data_dir, "Directory holding the account's data (created if missing)")->required();
   gen2->add_option("--account", options.account, "Account name")->capture_default_str();
   gen2->add_option("--key", options.key, "Base64 account key (default: the well-known development key)");
+  auto* cert = gen2->add_option("--cert", options.tls_cert_file, "Serve HTTPS with this PEM certificate (chain)");
+  auto* key = gen2->add_option("--cert-key", options.tls_key_file, "PEM private key of --cert");
+  cert->needs(key);
+  key->needs(cert);
   gen2->callback([&exit_code] {
     Status listen_ok = ParseListen(listen, &options.host, &options.port);
     if (!listen_ok.ok()) {

@@ -32,6 +32,8 @@ class Gen2EmulatorImpl final : public Gen2Emulator {
     server_options.host = options_.host;
     server_options.port = options_.port;
     server_options.worker_threads = options_.worker_threads;
+    server_options.tls_cert_file = options_.tls_cert_file;
+    server_options.tls_key_file = options_.tls_key_file;
     ASSIGN_OR_RETURN(server_,
                      http::Server::Start(server_options,
                                          [this](http::Request& req, http::ResponseWriter& out) { Handle(req, out); }));

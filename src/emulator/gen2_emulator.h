@@ -24,6 +24,9 @@ struct Gen2EmulatorOptions {
   std::string account = kDevAccountName;
   std::string key = kDevAccountKey;  // base64 account key for Shared Key and SAS
   int worker_threads = 32;
+  // HTTPS with this PEM certificate and key (both or neither); the account URL becomes https://.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class Gen2Emulator {

@@ -21,13 +21,21 @@ def lakeshift_binary():
 
 
 class Gen2Emulator:
-    def __init__(self):
+    def __init__(self, tls=False):
         self.data = tempfile.TemporaryDirectory(prefix="lakeshift-gen2-")
-        self.process = subprocess.Popen(
-            [lakeshift_binary(), "emulate", "gen2", "--listen", "127.0.0.1:0", "--data", self.data.name],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        args = [lakeshift_binary(), "emulate", "gen2", "--listen", "127.0.0.1:0", "--data", self.data.name]
+        self.cert = None
+        if tls:
+            self.cert = os.path.join(self.data.name, "cert.pem")
+            key = os.path.join(self.data.name, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                            "-nodes", "-keyout", key, "-out", self.cert, "-days", "1", "-subj", "/CN=localhost",
+                            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                           check=True, capture_output=True)
+            args += ["--cert", self.cert, "--cert-key", key]
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
-        match = re.search(r"(http://\S+)", line)
+        match = re.search(r"(https?://\S+)", line)
         if not match:
             self.process.kill()
             raise RuntimeError(f"emulator did not start: {line!r} {self.process.stderr.read()}")
@@ -48,5 +56,12 @@ class Gen2Emulator:
 @pytest.fixture(scope="module")
 def gen2():
     emulator = Gen2Emulator()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def gen2_tls():
+    emulator = Gen2Emulator(tls=True)
     yield emulator
     emulator.stop()

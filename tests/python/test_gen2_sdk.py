@@ -200,3 +200,14 @@ def test_account_sas_and_expired_sas(gen2):
     with pytest.raises(HttpResponseError) as info:
         list(DataLakeServiceClient(gen2.url, credential=expired).list_file_systems())
     assert info.value.error_code == "AuthenticationFailed"
+
+
+def test_https_with_a_given_certificate(gen2_tls):
+    assert gen2_tls.url.startswith("https://")
+    service = DataLakeServiceClient(gen2_tls.url, credential={"account_name": gen2_tls.account,
+                                                              "account_key": gen2_tls.key},
+                                    connection_verify=gen2_tls.cert)
+    fs = service.create_file_system(f"tls-{uuid.uuid4().hex[:8]}")
+    fs.get_file_client("secure.bin").upload_data(b"over tls", overwrite=True)
+    assert fs.get_file_client("secure.bin").download_file().readall() == b"over tls"
+    fs.delete_file_system()
