@@ -116,7 +116,9 @@ TEST_F(OboTest, AssertionsAreChecked) {
   std::string good = Forge(Gen1Claims());
   EXPECT_EQ(Exchange(good, scope).status, 200);
   std::string tampered = good;
-  tampered[tampered.rfind('.') + 3] ^= 1;
+  // Swap one signature character for another valid base64url character, so only the signature is wrong.
+  char& c = tampered[tampered.rfind('.') + 3];
+  c = c == 'A' ? 'B' : 'A';
   ExpectError(Exchange(tampered, scope), 400, "invalid_grant", 50013);
   json foreign_issuer = Gen1Claims();
   foreign_issuer["iss"] = "https://sts.windows.net/" + provider_->tenant_id() + "/";
