@@ -216,6 +216,10 @@ struct LocalStore::Impl {
                                         const fs::AccessControlChange& change);
 
   // Shared shape of the small metadata updates that need write permission on the item.
+  // Resolves an existing item in a write transaction under the store lock, runs `change`, then commits
+  // (an error from `change` rolls everything back).
+  Status WriteExisting(const acl::Caller& caller, std::string_view raw_path,
+                       const std::function<Status(Resolved&, int64_t now)>& change);
   Result<fs::FileInfo> UpdateWithWriteAccess(const acl::Caller& caller, std::string_view raw_path,
                                              const fs::Conditions& conditions,
                                              const std::function<Status(Node&, const std::string&, int64_t)>& apply);

@@ -7,6 +7,17 @@
 
 namespace lakeshift::store {
 
+Status LocalStore::Impl::WriteExisting(const acl::Caller& caller, std::string_view raw_path,
+                                       const std::function<Status(Resolved&, int64_t)>& change) {
+  std::lock_guard<std::mutex> lock(mu);
+  int64_t now = Now();
+  Transaction tx(*db);
+  RETURN_IF_ERROR(BeginWrite(tx, now));
+  ASSIGN_OR_RETURN(Resolved r, ResolveExisting(raw_path, caller, now));
+  RETURN_IF_ERROR(change(r, now));
+  return FinishWrite(tx);
+}
+
 Status LocalStore::Impl::CreateMissingDirectories(Resolved& r, const acl::Caller& caller,
                                                   const fs::CreateOptions& options, bool leave_last, int64_t now) {
   size_t stop = leave_last ? r.parts.size() - 1 : r.parts.size();
@@ -257,23 +268,20 @@ Status LocalStore::Impl::Rename(const acl::Caller& caller, std::string_view raw_
 
 Status LocalStore::Impl::Delete(const acl::Caller& caller, std::string_view raw_path,
                                 const fs::DeleteOptions& options) {
-  std::lock_guard<std::mutex> lock(mu);
-  int64_t now = Now();
-  Transaction tx(*db);
-  RETURN_IF_ERROR(BeginWrite(tx, now));
-  ASSIGN_OR_RETURN(Resolved r, ResolveExisting(raw_path, caller, now));
-  if (r.parts.empty()) return InvalidArgument("the root directory cannot be deleted");
-  const Node& n = r.node();
-  RETURN_IF_ERROR(CheckConditions(options.conditions, &n, r.path));
-  RETURN_IF_ERROR(CheckRemovable(r, caller));
-  if (n.is_dir) {
-    ASSIGN_OR_RETURN(bool has_children, nodes->HasChildren(n.id, now));
-    if (has_children && !options.recursive) return DirectoryNotEmpty(r.path);
-    if (has_children && !caller.superuser) RETURN_IF_ERROR(CheckSubtreeDeletable(n, r.path, caller));
-  }
-  RETURN_IF_ERROR(nodes->DeleteSubtree(n.id));
-  RETURN_IF_ERROR(UpdateParentAfterChildChange(r.chain[r.chain.size() - 2], now));
-  return FinishWrite(tx);
+  return WriteExisting(caller, raw_path, [&](Resolved& r, int64_t now) -> Status {
+    if (r.parts.empty()) return InvalidArgument("the root directory cannot be deleted");
+    const Node& n = r.node();
+    RETURN_IF_ERROR(CheckConditions(options.conditions, &n, r.path));
+    RETURN_IF_ERROR(CheckRemovable(r, caller));
+    if (n.is_dir) {
+      ASSIGN_OR_RETURN(bool has_children, nodes->HasChildren(n.id, now));
+      if (has_children && !options.recursive) return DirectoryNotEmpty(r.path);
+      if (has_children && !caller.superuser) RETURN_IF_ERROR(CheckSubtreeDeletable(n, r.path, caller));
+    }
+    RETURN_IF_ERROR(nodes->DeleteSubtree(n.id));
+    RETURN_IF_ERROR(UpdateParentAfterChildChange(r.chain[r.chain.size() - 2], now));
+    return Status::Ok();
+  });
 }
 
 Status LocalStore::Impl::CheckSubtreeDeletable(const Node& top, const std::string& top_path,
@@ -304,59 +312,57 @@ Status LocalStore::Impl::CheckSubtreeDeletable(const Node& top, const std::strin
 
 Result<fs::FileInfo> LocalStore::Impl::SetAccessControl(const acl::Caller& caller, std::string_view raw_path,
                                                         const fs::AccessControlChange& change) {
-  std::lock_guard<std::mutex> lock(mu);
-  int64_t now = Now();
-  Transaction tx(*db);
-  RETURN_IF_ERROR(BeginWrite(tx, now));
-  ASSIGN_OR_RETURN(Resolved r, ResolveExisting(raw_path, caller, now));
-  Node& n = r.node();
-  acl::PathState state = StateOf(r, r.chain.size() - 1);
-  RETURN_IF_ERROR(CheckConditions(change.conditions, &n, r.path));
-  if (change.owner || change.group) {
-    RETURN_IF_ERROR(acl::CheckChangeOwner(state, caller, change.owner, change.group));
-  }
-  if (change.mode) RETURN_IF_ERROR(acl::CheckOwnerOrSuperuser(state, caller, "set the permission of"));
-  if (change.acl_op) RETURN_IF_ERROR(acl::CheckOwnerOrSuperuser(state, caller, "change the ACL of"));
-  if (change.owner) n.acl.owner = *change.owner;
-  if (change.group) n.acl.group = *change.group;
-  if (change.mode) acl::SetMode(n.acl, *change.mode);
-  if (change.acl_op) {
-    switch (*change.acl_op) {
-      case fs::AclOp::kSet:
-        RETURN_IF_ERROR(acl::SetAcl(n.acl, change.acl_entries, n.is_dir).WithContext(r.path));
-        break;
-      case fs::AclOp::kModify:
-        RETURN_IF_ERROR(acl::ModifyAclEntries(n.acl, change.acl_entries, n.is_dir).WithContext(r.path));
-        break;
-      case fs::AclOp::kRemoveEntries:
-        RETURN_IF_ERROR(acl::RemoveAclEntries(n.acl, change.acl_entries, n.is_dir).WithContext(r.path));
-        break;
-      case fs::AclOp::kRemoveAll: acl::RemoveAcl(n.acl); break;
-      case fs::AclOp::kRemoveDefault: acl::RemoveDefaultAcl(n.acl); break;
+  fs::FileInfo info;
+  RETURN_IF_ERROR(WriteExisting(caller, raw_path, [&](Resolved& r, int64_t now) -> Status {
+    Node& n = r.node();
+    acl::PathState state = StateOf(r, r.chain.size() - 1);
+    RETURN_IF_ERROR(CheckConditions(change.conditions, &n, r.path));
+    if (change.owner || change.group) {
+      RETURN_IF_ERROR(acl::CheckChangeOwner(state, caller, change.owner, change.group));
     }
-  }
-  Touch(n, now, /*content_changed=*/false);
-  RETURN_IF_ERROR(nodes->Update(n));
-  RETURN_IF_ERROR(FinishWrite(tx));
-  return n.ToFileInfo(r.path);
+    if (change.mode) RETURN_IF_ERROR(acl::CheckOwnerOrSuperuser(state, caller, "set the permission of"));
+    if (change.acl_op) RETURN_IF_ERROR(acl::CheckOwnerOrSuperuser(state, caller, "change the ACL of"));
+    if (change.owner) n.acl.owner = *change.owner;
+    if (change.group) n.acl.group = *change.group;
+    if (change.mode) acl::SetMode(n.acl, *change.mode);
+    if (change.acl_op) {
+      switch (*change.acl_op) {
+        case fs::AclOp::kSet:
+          RETURN_IF_ERROR(acl::SetAcl(n.acl, change.acl_entries, n.is_dir).WithContext(r.path));
+          break;
+        case fs::AclOp::kModify:
+          RETURN_IF_ERROR(acl::ModifyAclEntries(n.acl, change.acl_entries, n.is_dir).WithContext(r.path));
+          break;
+        case fs::AclOp::kRemoveEntries:
+          RETURN_IF_ERROR(acl::RemoveAclEntries(n.acl, change.acl_entries, n.is_dir).WithContext(r.path));
+          break;
+        case fs::AclOp::kRemoveAll: acl::RemoveAcl(n.acl); break;
+        case fs::AclOp::kRemoveDefault: acl::RemoveDefaultAcl(n.acl); break;
+      }
+    }
+    Touch(n, now, /*content_changed=*/false);
+    RETURN_IF_ERROR(nodes->Update(n));
+    info = n.ToFileInfo(r.path);
+    return Status::Ok();
+  }));
+  return info;
 }
 
 Result<fs::FileInfo> LocalStore::Impl::UpdateWithWriteAccess(
     const acl::Caller& caller, std::string_view raw_path, const fs::Conditions& conditions,
     const std::function<Status(Node&, const std::string&, int64_t)>& apply) {
-  std::lock_guard<std::mutex> lock(mu);
-  int64_t now = Now();
-  Transaction tx(*db);
-  RETURN_IF_ERROR(BeginWrite(tx, now));
-  ASSIGN_OR_RETURN(Resolved r, ResolveExisting(raw_path, caller, now));
-  Node& n = r.node();
-  RETURN_IF_ERROR(CheckConditions(conditions, &n, r.path));
-  RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite));
-  RETURN_IF_ERROR(apply(n, r.path, now));
-  Touch(n, now, /*content_changed=*/false);
-  RETURN_IF_ERROR(nodes->Update(n));
-  RETURN_IF_ERROR(FinishWrite(tx));
-  return n.ToFileInfo(r.path);
+  fs::FileInfo info;
+  RETURN_IF_ERROR(WriteExisting(caller, raw_path, [&](Resolved& r, int64_t now) -> Status {
+    Node& n = r.node();
+    RETURN_IF_ERROR(CheckConditions(conditions, &n, r.path));
+    RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite));
+    RETURN_IF_ERROR(apply(n, r.path, now));
+    Touch(n, now, /*content_changed=*/false);
+    RETURN_IF_ERROR(nodes->Update(n));
+    info = n.ToFileInfo(r.path);
+    return Status::Ok();
+  }));
+  return info;
 }
 
 }  // namespace lakeshift::store
