@@ -30,6 +30,13 @@ Status InvalidAuthenticationInfo(std::string_view detail) {
               detail);
 }
 
+Status InvalidBearerToken(std::string_view detail) {
+  return Make(StatusCode::kUnauthenticated, 401, "InvalidAuthenticationInfo",
+              "Server failed to authenticate the request. Please refer to the information in the www-authenticate "
+              "header.",
+              detail);
+}
+
 Status NoAuthenticationInformation() {
   return Make(StatusCode::kUnauthenticated, 401, "NoAuthenticationInformation",
               "Server failed to authenticate the request. Please refer to the information in the www-authenticate "

@@ -20,6 +20,9 @@ inline constexpr std::string_view kAuthenticationFailedMessage =
 Status AuthenticationFailed(std::string_view detail);
 // 400 InvalidAuthenticationInfo (kUnauthenticated): an Authorization header that cannot be parsed.
 Status InvalidAuthenticationInfo(std::string_view detail);
+// 401 InvalidAuthenticationInfo (kUnauthenticated): a bearer token that fails validation (signature, lifetime,
+// audience, issuer); detail says which, as the service's AuthenticationErrorDetail does.
+Status InvalidBearerToken(std::string_view detail);
 // 401 NoAuthenticationInformation (kUnauthenticated): an anonymous request where credentials are required.
 Status NoAuthenticationInformation();
 // 404 ResourceNotFound (kNotFound): what the Blob endpoint answers to anonymous reads of private containers and

@@ -4,6 +4,7 @@
 #include "auth/sas.h"
 #include "auth/shared_key.h"
 #include "encoding/time_format.h"
+#include "identity/provider.h"
 
 namespace lakeshift::emulator {
 namespace {
@@ -81,7 +82,46 @@ Result<acl::Caller> AuthenticateSas(const Gen2Request& r, const Gen2Credentials&
   return acl::Caller::Superuser("$superuser");
 }
 
+// The service's AuthenticationErrorDetail for a token that failed validation.
+std::string TokenFailureDetail(const Status& status) {
+  auto reason = identity::TokenErrorOf(status);
+  if (!reason) return status.message();
+  switch (*reason) {
+    case identity::TokenError::kExpired: return "Lifetime validation failed. The token is expired.";
+    case identity::TokenError::kNotYetValid: return "Lifetime validation failed. The token is not yet valid.";
+    case identity::TokenError::kWrongAudience: return "Audience validation failed. Audience did not match.";
+    case identity::TokenError::kWrongIssuer: return "Issuer validation failed. Issuer did not match.";
+    case identity::TokenError::kBadSignature:
+    case identity::TokenError::kUnknownKey: return "Signature validation failed. " + status.message();
+    case identity::TokenError::kMalformed:
+    case identity::TokenError::kBadAlgorithm: return "The token is not a valid JWT: " + status.message();
+  }
+  return status.message();
+}
+
+// OAuth callers act as their object id; the provider's superusers (the account's "Storage Blob Data Owners")
+// bypass ACLs, everyone else is checked against them.
+Result<acl::Caller> AuthenticateBearer(std::string_view token, const Gen2Credentials& credentials) {
+  if (credentials.identity == nullptr) {
+    return auth::InvalidBearerToken(
+        "this emulator was started without an identity provider; run `lakeshift emulate --data DIR` for OAuth");
+  }
+  auto claims = credentials.identity->VerifyAccessToken(token, identity::kStorageAudience);
+  if (!claims.ok()) return auth::InvalidBearerToken(TokenFailureDetail(claims.status()));
+  acl::Caller caller;
+  caller.user = claims->oid;
+  caller.groups = claims->groups;
+  caller.superuser = credentials.identity->IsSuperuser(claims->oid);
+  return caller;
+}
+
 }  // namespace
+
+std::string BearerChallenge(const Gen2Credentials& credentials) {
+  std::string authority =
+      credentials.identity != nullptr ? credentials.identity->Authority() : "https://login.microsoftonline.com/common";
+  return "Bearer authorization_uri=" + authority + "/oauth2/authorize resource_id=https://storage.azure.com";
+}
 
 Result<acl::Caller> AuthenticateGen2(const Gen2Request& r, const Gen2Credentials& credentials) {
   auto header = r.Header("Authorization");
@@ -91,9 +131,8 @@ Result<acl::Caller> AuthenticateGen2(const Gen2Request& r, const Gen2Credentials
     // Shared Key callers act as the account: superusers, and the owner "$superuser" of what they create.
     return acl::Caller::Superuser("$superuser");
   }
-  if (header && header->rfind("Bearer ", 0) == 0) {
-    return auth::AuthenticationFailed(
-        "OAuth bearer tokens are not accepted by this emulator yet; use Shared Key or SAS");
+  if (header) {
+    if (auto token = identity::ParseBearer(*header)) return AuthenticateBearer(*token, credentials);
   }
   if (auth::HasSasSignature(r.http->query)) return AuthenticateSas(r, credentials);
   if (header) return auth::InvalidAuthenticationInfo("unsupported Authorization scheme");

@@ -25,7 +25,10 @@ gen2::Api Classify(const Gen2Request& r) {
 class Gen2EmulatorImpl final : public Gen2Emulator {
  public:
   Gen2EmulatorImpl(Gen2EmulatorOptions options, std::unique_ptr<Gen2Account> account)
-      : options_(std::move(options)), account_(std::move(account)) {}
+      : options_(std::move(options)),
+        credentials_{options_.account, options_.key, options_.identity},
+        account_(std::move(account)),
+        faults_(options_.faults) {}
 
   Status Listen() {
     http::ServerOptions server_options;
@@ -59,12 +62,37 @@ class Gen2EmulatorImpl final : public Gen2Emulator {
     }
     Gen2Request& r = *parsed;
     gen2::Api api = Classify(r);
+    if (InjectFault(r, api, out)) return;
     Status status = Dispatch(r, api, out);
     if (!status.ok()) {
       if (out.started()) return;  // mid-body failure: the server closes the connection
       LOG_DEBUG("gen2 " << r.method() << " " << http_request.target << ": " << status);
-      SendError(r, out, api, status);
+      http::Headers extra;
+      bool bearer = r.Header("Authorization").value_or("").rfind("Bearer ", 0) == 0;
+      if (bearer && gen2::ToServiceError(status, api).http_status == 401) {
+        extra.Set("WWW-Authenticate", BearerChallenge(credentials_));
+      }
+      SendError(r, out, api, status, extra);
     }
+  }
+
+  // True when the request was answered (or dropped) by an injected fault.
+  bool InjectFault(const Gen2Request& r, gen2::Api api, http::ResponseWriter& out) {
+    if (!faults_.options().enabled()) return false;
+    switch (faults_.Next()) {
+      case http::FaultAction::kNone: return false;
+      case http::FaultAction::kDrop: out.Abort(); return true;
+      case http::FaultAction::kError: break;
+    }
+    int status = faults_.options().error_status;
+    http::Headers extra;
+    if (faults_.options().retry_after_seconds > 0) {
+      extra.Set("Retry-After", std::to_string(faults_.options().retry_after_seconds));
+    }
+    Status fault = status == 503 ? gen2::MakeError(503, "ServerBusy", "injected fault (--faults)")
+                                 : gen2::MakeError(500, "InternalError", "injected fault (--faults)");
+    SendError(r, out, api, fault, extra);
+    return true;
   }
 
   Status Dispatch(Gen2Request& r, gen2::Api api, http::ResponseWriter& out) {
@@ -72,12 +100,14 @@ class Gen2EmulatorImpl final : public Gen2Emulator {
       return gen2::MakeError(400, "InvalidUri",
                              "this emulator serves account " + options_.account + ", not " + r.account);
     }
-    ASSIGN_OR_RETURN(r.caller, AuthenticateGen2(r, {options_.account, options_.key}));
+    ASSIGN_OR_RETURN(r.caller, AuthenticateGen2(r, credentials_));
     return api == gen2::Api::kDfs ? HandleDfs(r, *account_, out) : HandleBlob(r, *account_, out);
   }
 
   Gen2EmulatorOptions options_;
+  Gen2Credentials credentials_;
   std::unique_ptr<Gen2Account> account_;
+  http::FaultInjector faults_;
   std::unique_ptr<http::Server> server_;
 };
 

@@ -9,6 +9,11 @@
 
 #include "acl/access.h"
 #include "common/result.h"
+#include "http/fault_injection.h"
+
+namespace lakeshift::identity {
+class IdentityProvider;
+}
 
 namespace lakeshift::emulator {
 
@@ -27,6 +32,10 @@ struct Gen2EmulatorOptions {
   // HTTPS with this PEM certificate and key (both or neither); the account URL becomes https://.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Trusted for OAuth bearer tokens; null refuses them. Must outlive the emulator.
+  const identity::IdentityProvider* identity = nullptr;
+  // Injected failures and latency, for other components' tests.
+  http::FaultOptions faults;
 };
 
 class Gen2Emulator {

@@ -88,9 +88,11 @@ Status SendHead(const Gen2Request& request, http::ResponseWriter& out, gen2::Api
   return out.Finish();
 }
 
-void SendError(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const Status& status) {
+void SendError(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const Status& status,
+               const http::Headers& extra) {
   gen2::ServiceError error = gen2::ToServiceError(status, api);
   http::Headers h = CommonHeaders(request, api);
+  for (const auto& [name, value] : extra) h.Set(name, value);
   h.Set("x-ms-error-code", error.code);
   // Our own explanation of what failed, for people reading responses with curl; SDKs ignore it.
   if (!status.message().empty()) {

@@ -43,7 +43,8 @@ Status SendHead(const Gen2Request& request, http::ResponseWriter& out, gen2::Api
                 uint64_t length);
 
 // Writes `status` as the API's error response (JSON for DFS, XML for Blob; no body for HEAD).
-void SendError(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const Status& status);
+void SendError(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const Status& status,
+               const http::Headers& extra = {});
 
 // Conditional headers (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since), optionally with
 // a prefix such as "x-ms-source-".

@@ -9,7 +9,7 @@
 
 namespace lakeshift::http {
 
-void RunUntilSignal(Server& server, std::chrono::milliseconds grace, const std::function<void()>& on_waiting) {
+int WaitForSignal(const std::function<void()>& on_waiting) {
   boost::asio::io_context ioc(1);
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   int received = 0;
@@ -18,6 +18,11 @@ void RunUntilSignal(Server& server, std::chrono::milliseconds grace, const std::
   });
   if (on_waiting) on_waiting();
   ioc.run();
+  return received;
+}
+
+void RunUntilSignal(Server& server, std::chrono::milliseconds grace, const std::function<void()>& on_waiting) {
+  int received = WaitForSignal(on_waiting);
   LOG_INFO("received signal " << received << ", stopping the HTTP server on port " << server.port());
   server.Stop(grace);
 }

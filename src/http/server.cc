@@ -176,6 +176,13 @@ class Exchange final : public BodyReader, public ResponseWriter {
   Status Write(std::string_view data) override;
   Status Finish() override;
   bool started() const override { return started_; }
+  void Abort() override {
+    aborted_ = true;
+    started_ = true;  // nothing else is sent for this exchange
+    finished_ = true;
+    must_close_ = true;
+  }
+  bool aborted() const { return aborted_; }
 
   // Read by the session after the handler returned.
   bool must_close() const { return must_close_ || !keep_alive_; }
@@ -209,6 +216,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
   bool over_limit_ = false;
   bool malformed_body_ = false;
   bool must_close_ = false;
+  bool aborted_ = false;
   Status broken_;  // set once the connection failed; every later call returns it
 
   bool started_ = false;
@@ -596,6 +604,8 @@ void StreamSession<Stream>::OnExchangeDone(const std::shared_ptr<Exchange>& exch
   bool input_pending = !exchange->body_done() && !parser_->is_done();
   if (closed_) {
     // Nothing to do.
+  } else if (exchange->aborted()) {
+    CloseNow();
   } else if (exchange->must_close() || stopping_ || server_.stopping()) {
     CloseGracefully(input_pending);
   } else if (input_pending) {

@@ -80,6 +80,9 @@ class ResponseWriter {
   // Ends the body (last chunk). Error if fewer bytes than the announced length were written.
   virtual Status Finish() = 0;
   virtual bool started() const = 0;
+  // Drops the connection without a response (fault injection: what a client sees when a server dies).
+  // Nothing may be sent afterwards. The default, for writers without a connection, does nothing.
+  virtual void Abort() {}
 };
 
 // Records a response in memory, for handler unit tests.
@@ -145,8 +148,10 @@ class Server {
   virtual void Stop(std::chrono::milliseconds grace) = 0;
 };
 
-// Blocks until SIGINT or SIGTERM, then calls server.Stop(grace). on_waiting (optional) runs once the
-// signal handlers are installed, e.g. to print "listening on ...". Restores default signal handling after.
+// Blocks until SIGINT or SIGTERM and returns the signal number. on_waiting (optional) runs once the signal
+// handlers are installed, e.g. to print "listening on ...". Restores default signal handling after.
+int WaitForSignal(const std::function<void()>& on_waiting = nullptr);
+// WaitForSignal, then server.Stop(grace).
 void RunUntilSignal(Server& server, std::chrono::milliseconds grace, const std::function<void()>& on_waiting = nullptr);
 
 // The standard reason phrase of an HTTP status code ("Not Found"), or "Unknown".

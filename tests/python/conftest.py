@@ -1,4 +1,5 @@
 """Fixtures that run the lakeshift emulators as real processes on free ports, with their own data dirs."""
+import json
 import os
 import re
 import subprocess
@@ -21,9 +22,11 @@ def lakeshift_binary():
 
 
 class Gen2Emulator:
-    def __init__(self, tls=False):
+    def __init__(self, tls=False, extra_args=(), data_dir=None):
         self.data = tempfile.TemporaryDirectory(prefix="lakeshift-gen2-")
-        args = [lakeshift_binary(), "emulate", "gen2", "--listen", "127.0.0.1:0", "--data", self.data.name]
+        self.data_dir = data_dir or self.data.name
+        args = [lakeshift_binary(), "emulate", "gen2", "--listen", "127.0.0.1:0", "--data", self.data_dir]
+        args += list(extra_args)
         self.cert = None
         if tls:
             self.cert = os.path.join(self.data.name, "cert.pem")
@@ -65,3 +68,48 @@ def gen2_tls():
     emulator = Gen2Emulator(tls=True)
     yield emulator
     emulator.stop()
+
+
+class LocalEmulators:
+    """`lakeshift emulate --data DIR`: the identity provider and the stores over HTTPS, on free ports.
+
+    `info` is DIR/emulators.json; `principals` maps a name to the entry passed with --principals."""
+
+    def __init__(self, principals=None, extra_args=()):
+        self.data = tempfile.TemporaryDirectory(prefix="lakeshift-emulate-")
+        self.principals = principals or {}
+        args = [lakeshift_binary(), "emulate", "--data", self.data.name, "--identity-port", "0", "--gen2-port", "0"]
+        if self.principals:
+            path = os.path.join(self.data.name, "principals.json")
+            with open(path, "w") as f:
+                json.dump(list(self.principals.values()), f)
+            args += ["--principals", path]
+        self.process = subprocess.Popen(args + list(extra_args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+        lines = []
+        for line in self.process.stdout:
+            lines.append(line)
+            if line.startswith("Connection details:"):
+                break
+        else:
+            self.process.kill()
+            raise RuntimeError(f"emulators did not start: {''.join(lines)} {self.process.stderr.read()}")
+        with open(os.path.join(self.data.name, "emulators.json")) as f:
+            self.info = json.load(f)
+        self.ca_file = self.info["ca_file"]
+
+    def credential(self, client_id, client_secret):
+        """An azure-identity credential that gets its tokens from the local identity provider."""
+        from azure.identity import ClientSecretCredential
+        return ClientSecretCredential(self.info["tenant_id"], client_id, client_secret,
+                                      authority=self.info["identity"]["url"], instance_discovery=False,
+                                      connection_verify=self.ca_file)
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.data.cleanup()
