@@ -3,9 +3,11 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "emulator/gen1_emulator.h"
 #include "emulator/gen2_emulator.h"
 #include "emulator/local_emulators.h"
 #include "http/server.h"
+#include "identity/provider.h"
 
 namespace lakeshift::cli {
 namespace {
@@ -77,6 +79,41 @@ void AddGen2Command(CLI::App& emulate, int& exit_code) {
   });
 }
 
+void AddGen1Command(CLI::App& emulate, int& exit_code) {
+  auto* gen1 = emulate.add_subcommand(
+      "gen1", "Run a Gen1 account (WebHDFS API) and its own identity provider on one port until Ctrl-C");
+  static std::string listen = "127.0.0.1:8081";
+  static std::string faults;
+  static emulator::Gen1EmulatorOptions options;
+  gen1->add_option("--listen", listen, "HOST:PORT to serve on (port 0 picks a free port)")->capture_default_str();
+  gen1->add_option("--data", options.data_dir, "Directory holding the account's data (created if missing)")->required();
+  auto* cert = gen1->add_option("--cert", options.tls_cert_file, "Serve HTTPS with this PEM certificate (chain)");
+  auto* key = gen1->add_option("--cert-key", options.tls_key_file, "PEM private key of --cert");
+  gen1->add_option("--faults", faults, kFaultsHelp);
+  cert->needs(key);
+  key->needs(cert);
+  gen1->callback([&exit_code] {
+    Status listen_ok = ParseListen(listen, &options.host, &options.port);
+    if (!listen_ok.ok()) {
+      std::cerr << "lakeshift emulate gen1: " << listen_ok.message() << "\n";
+      exit_code = 2;
+      return;
+    }
+    if (!ParseFaults(faults, &options.faults, "lakeshift emulate gen1", exit_code)) return;
+    auto emulator = emulator::Gen1Emulator::Start(options);
+    if (!emulator.ok()) {
+      std::cerr << "lakeshift emulate gen1: " << emulator.status() << "\n";
+      exit_code = 1;
+      return;
+    }
+    const identity::IdentityProvider& provider = (*emulator)->identity();
+    std::cout << "Gen1 emulator: " << (*emulator)->url() << "/webhdfs/v1/ (data " << options.data_dir << ")\n"
+              << "Identity provider: " << provider.Authority() << " (admin client id " << provider.admin().client_id
+              << ", secret " << provider.admin().client_secret << ")" << std::endl;
+    (*emulator)->RunUntilSignal();
+  });
+}
+
 }  // namespace
 
 void AddEmulateCommand(CLI::App& app, int& exit_code) {
@@ -93,6 +130,7 @@ void AddEmulateCommand(CLI::App& app, int& exit_code) {
   emulate->add_option("--identity-port", options.identity_port, "Identity provider port (0: a free port)")
       ->capture_default_str();
   emulate->add_option("--gen2-port", options.gen2_port, "Gen2 account port (0: a free port)")->capture_default_str();
+  emulate->add_option("--gen1-port", options.gen1_port, "Gen1 account port (0: a free port)")->capture_default_str();
   emulate->add_option("--account", options.account, "Gen2 account name (default: devstoreaccount1)");
   emulate->add_option("--key", options.key, "Gen2 base64 account key (default: the well-known development key)");
   emulate->add_option("--principals", options.principals_file,
@@ -118,6 +156,7 @@ void AddEmulateCommand(CLI::App& app, int& exit_code) {
     http::WaitForSignal();
     (*emulators)->Stop();
   });
+  AddGen1Command(*emulate, exit_code);
   AddGen2Command(*emulate, exit_code);
 }
 

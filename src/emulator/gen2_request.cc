@@ -10,17 +10,6 @@ namespace {
 
 constexpr const char* kServiceVersion = "2021-12-02";
 
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t a = rng();
-  uint64_t b = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFFF),
-                static_cast<unsigned>(b >> 48), static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
-  return buf;
-}
-
 Status BadUri(const std::string& why) {
   return gen2::MakeError(400, "InvalidUri", why);
 }
@@ -37,7 +26,7 @@ std::optional<std::string> Gen2Request::Query(std::string_view name) const {
 Result<Gen2Request> ParseGen2Request(http::Request& request) {
   Gen2Request out;
   out.http = &request;
-  out.request_id = NewRequestId();
+  out.request_id = http::NewRequestId();
   // A '+' in a query value is a space for form encoding, but Azure SDKs percent-encode '+' as %2B.
   auto query = encoding::ParseQueryString(request.query, /*plus_as_space=*/false);
   if (!query.ok()) return BadUri("bad query string: " + query.status().message());

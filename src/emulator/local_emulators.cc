@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "emulator/gen1_emulator.h"
 #include "emulator/gen2_emulator.h"
 #include "http/self_signed_cert.h"
 #include "http/server.h"
@@ -91,6 +92,16 @@ class LocalEmulatorsImpl final : public LocalEmulators {
     gen2_account_ = gen2.account;
     gen2_key_ = gen2.key;
 
+    Gen1EmulatorOptions gen1;
+    gen1.host = o.host;
+    gen1.port = o.gen1_port;
+    gen1.data_dir = data_dir_ + "/gen1";
+    gen1.tls_cert_file = cert_file_;
+    gen1.tls_key_file = key_file_;
+    gen1.identity = provider_.get();
+    gen1.faults = o.faults;
+    ASSIGN_OR_RETURN(gen1_, Gen1Emulator::Start(gen1));
+
     json_ = ConnectionJson();
     return WritePrivateFile(connection_file(), json_);
   }
@@ -102,6 +113,7 @@ class LocalEmulatorsImpl final : public LocalEmulators {
     const identity::Principal& admin = provider_->admin();
     std::ostringstream out;
     out << "Identity provider: " << provider_->public_base_url() << " (tenant " << provider_->tenant_id() << ")\n"
+        << "Gen1 emulator: " << gen1_->url() << "/webhdfs/v1/ (bearer tokens for https://datalake.azure.net/)\n"
         << "Gen2 emulator: " << gen2_->account_url() << " (account " << gen2_account_ << ", key " << gen2_key_ << ")\n"
         << "Admin principal: client id " << admin.client_id << ", secret " << admin.client_secret << ", object id "
         << admin.object_id << "\n";
@@ -111,6 +123,7 @@ class LocalEmulatorsImpl final : public LocalEmulators {
   }
 
   void Stop() override {
+    if (gen1_) gen1_->Stop();
     if (gen2_) gen2_->Stop();
     if (identity_server_) identity_server_->Stop(std::chrono::seconds(5));
   }
@@ -138,6 +151,7 @@ class LocalEmulatorsImpl final : public LocalEmulators {
           {"token_url", authority + "/oauth2/v2.0/token"},
           {"token_url_v1", authority + "/oauth2/token"},
           {"jwks_url", authority + "/discovery/v2.0/keys"}}},
+        {"gen1", {{"url", gen1_->url()}, {"webhdfs_url", gen1_->url() + "/webhdfs/v1"}}},
         {"gen2", {{"url", gen2_->account_url()}, {"account", gen2_account_}, {"key", gen2_key_}}},
         {"admin",
          {{"client_id", admin.client_id}, {"client_secret", admin.client_secret}, {"object_id", admin.object_id}}},
@@ -153,6 +167,7 @@ class LocalEmulatorsImpl final : public LocalEmulators {
   std::unique_ptr<identity::IdentityProvider> provider_;
   std::unique_ptr<http::Server> identity_server_;
   std::unique_ptr<Gen2Emulator> gen2_;
+  std::unique_ptr<Gen1Emulator> gen1_;
   std::string gen2_account_;
   std::string gen2_key_;
   std::string json_;

@@ -3,9 +3,10 @@
 // TLS certificate, with a connection file <data>/emulators.json that scripts and tests read. Its shape is a
 // public interface (keep it stable; keys may be added):
 //   {"tenant_id": ..., "identity": {"url", "authority", "token_url", "token_url_v1", "jwks_url"},
-//    "gen2": {"url", "account", "key"}, "admin": {"client_id", "client_secret", "object_id"},
-//    "principals": [{"client_id", "client_secret", "object_id", "groups", "superuser"}], "ca_file": PEM path}
-// ("gen1" arrives with the Gen1 emulator; "ca_file" only when serving HTTPS).
+//    "gen1": {"url", "webhdfs_url"}, "gen2": {"url", "account", "key"}, "admin": {"client_id", "client_secret",
+//    "object_id"}, "principals": [{"client_id", "client_secret", "object_id", "groups", "superuser"}], "ca_file": PEM
+//    path}
+// ("ca_file" only when serving HTTPS).
 
 #include <memory>
 #include <string>
@@ -20,6 +21,7 @@ struct LocalEmulatorsOptions {
   std::string host = "127.0.0.1";
   uint16_t identity_port = 10005;  // 0 picks free ports
   uint16_t gen2_port = 10004;
+  uint16_t gen1_port = 8081;
   std::string account;  // empty: the development account and key
   std::string key;
   std::string principals_file;  // more principals besides the built-in admin; empty for none

@@ -119,6 +119,9 @@ struct AppendOptions {
   // Commit right after staging: the file length becomes offset + bytes written (Gen1 METADATA/CLOSE,
   // Gen2 append with flush=true).
   bool flush = false;
+  // Append wherever the data ends, atomically with other writers; `offset` is ignored (Gen1
+  // CONCURRENTAPPEND and APPEND without an offset).
+  bool at_end = false;
 };
 
 struct FlushOptions {
@@ -200,6 +203,9 @@ class FileSystem {
   virtual Status Delete(std::string_view path, const DeleteOptions& options) = 0;
 
   virtual Result<acl::AclState> GetAccessControl(std::string_view path) = 0;
+  // OK when the caller holds `wanted` on the path (and may traverse its ancestors), else kPermissionDenied
+  // (Gen1 CHECKACCESS).
+  virtual Status CheckAccess(std::string_view path, acl::Perm wanted) = 0;
   virtual Result<FileInfo> SetAccessControl(std::string_view path, const AccessControlChange& change) = 0;
   virtual Result<FileInfo> SetTimes(std::string_view path, std::optional<int64_t> modification_time_ms,
                                     std::optional<int64_t> access_time_ms) = 0;

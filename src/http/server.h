@@ -154,6 +154,9 @@ int WaitForSignal(const std::function<void()>& on_waiting = nullptr);
 // WaitForSignal, then server.Stop(grace).
 void RunUntilSignal(Server& server, std::chrono::milliseconds grace, const std::function<void()>& on_waiting = nullptr);
 
+// A random id in GUID form, for x-ms-request-id headers and error messages.
+std::string NewRequestId();
+
 // The standard reason phrase of an HTTP status code ("Not Found"), or "Unknown".
 std::string_view ReasonPhrase(int status);
 

@@ -1,13 +1,26 @@
 // Server pieces that need no Beast: in-memory readers/writers, head formatting, access log, worker pool.
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <random>
 
 #include "http/server.h"
 #include "http/server_internal.h"
 #include "http/url.h"
 
 namespace lakeshift::http {
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t a = rng();
+  uint64_t b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFFF),
+                static_cast<unsigned>(b >> 48), static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
 
 Result<size_t> StringBodyReader::Read(char* buf, size_t n) {
   size_t count = std::min(n, data_.size() - offset_);

@@ -174,6 +174,7 @@ class CallerView final : public fs::FileSystem {
   }
   Status Delete(std::string_view p, const fs::DeleteOptions& o) override { return impl_->Delete(caller_, p, o); }
   Result<acl::AclState> GetAccessControl(std::string_view p) override { return impl_->GetAccessControl(caller_, p); }
+  Status CheckAccess(std::string_view p, acl::Perm wanted) override { return impl_->CheckAccess(caller_, p, wanted); }
   Result<fs::FileInfo> SetAccessControl(std::string_view p, const fs::AccessControlChange& c) override {
     return impl_->SetAccessControl(caller_, p, c);
   }

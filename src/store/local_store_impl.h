@@ -177,6 +177,7 @@ struct LocalStore::Impl {
   Result<fs::FileInfo> GetFileInfo(const acl::Caller& caller, std::string_view raw_path);
 
   Result<acl::AclState> GetAccessControl(const acl::Caller& caller, std::string_view raw_path);
+  Status CheckAccess(const acl::Caller& caller, std::string_view raw_path, acl::Perm wanted);
 
   Status CheckListable(const Resolved& r, size_t index, const acl::Caller& caller) {
     if (index == 0 && !policy().root_listing_requires_rx) return Status::Ok();

@@ -16,6 +16,12 @@ Result<acl::AclState> LocalStore::Impl::GetAccessControl(const acl::Caller& call
   return r.node().acl;
 }
 
+Status LocalStore::Impl::CheckAccess(const acl::Caller& caller, std::string_view raw_path, acl::Perm wanted) {
+  std::lock_guard<std::mutex> lock(mu);
+  ASSIGN_OR_RETURN(Resolved r, ResolveExisting(raw_path, caller, Now()));
+  return CheckOn(r, r.chain.size() - 1, caller, wanted);
+}
+
 Result<fs::ListPage> LocalStore::Impl::List(const acl::Caller& caller, std::string_view raw_dir,
                                             const fs::ListOptions& options) {
   std::lock_guard<std::mutex> lock(mu);

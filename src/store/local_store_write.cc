@@ -132,10 +132,12 @@ Status LocalStore::Impl::CommitLength(Node& node, const std::string& p, int64_t 
 
 Result<int64_t> LocalStore::Impl::Append(const acl::Caller& caller, std::string_view raw_path, int64_t offset,
                                          fs::InputStream& data, const fs::AppendOptions& options) {
-  if (offset < 0) return InvalidArgument("append offset " + std::to_string(offset) + " is negative");
+  if (offset < 0 && !options.at_end) {
+    return InvalidArgument("append offset " + std::to_string(offset) + " is negative");
+  }
   ASSIGN_OR_RETURN(std::string normalized, path::Normalize(raw_path));
   std::unique_ptr<PathLocks::Guard> writer;
-  if (options.require_at_end) writer = writers.Acquire(normalized);
+  if (options.require_at_end || options.at_end) writer = writers.Acquire(normalized);
   int64_t node_id = 0;
   std::string data_key;
   UniqueFd fd;
@@ -145,12 +147,16 @@ Result<int64_t> LocalStore::Impl::Append(const acl::Caller& caller, std::string_
     const Node& n = r.node();
     if (n.is_dir) return IsADirectory(r.path);
     RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite));
+    if (options.at_end) {
+      ASSIGN_OR_RETURN(std::vector<StagedRange> ranges, nodes->StagedRanges(n.data_key));
+      offset = ContiguousEnd(n.size, ranges);
+    }
     if (offset < n.size) {
       return Status(StatusCode::kBadOffset, "append offset " + std::to_string(offset) +
                                                 " is below the committed length " + std::to_string(n.size) + " of " +
                                                 r.path);
     }
-    if (options.require_at_end) {
+    if (options.require_at_end && !options.at_end) {
       ASSIGN_OR_RETURN(std::vector<StagedRange> ranges, nodes->StagedRanges(n.data_key));
       int64_t end = ContiguousEnd(n.size, ranges);
       if (offset != end) {
