@@ -172,6 +172,23 @@ TEST_P(FileSystemConformance, SequentialAppendsCheckTheOffset) {
   EXPECT_EQ(fs().GetFileInfo("/f")->size, 6);
 }
 
+TEST_P(FileSystemConformance, AppendsAtTheEndNeedNoOffset) {
+  ASSERT_OK(fs::WriteFile(fs(), "/f", "ab"));
+  fs::AppendOptions end;
+  end.at_end = true;
+  end.flush = true;
+  fs::StringInputStream c("cd");
+  EXPECT_EQ(*fs().Append("/f", /*ignored*/ 999, c, end), 4);
+  // Unflushed data counts: the next append lands after it.
+  fs::AppendOptions staged;
+  staged.at_end = true;
+  fs::StringInputStream e("ef");
+  EXPECT_EQ(*fs().Append("/f", 0, e, staged), 6);
+  fs::StringInputStream g("g");
+  EXPECT_EQ(*fs().Append("/f", 0, g, end), 7);
+  EXPECT_EQ(*fs::ReadFile(fs(), "/f"), "abcdefg");
+}
+
 TEST_P(FileSystemConformance, ContentMd5AndHeadersAreStoredAtFlush) {
   if (!caps().content_md5) GTEST_SKIP();
   ASSERT_OK(fs().CreateFile("/f", {}));
@@ -450,6 +467,20 @@ TEST_P(PermissionMatrix, OwnerNamedGroupOtherSuperuser) {
     EXPECT_EQ(CanCreate(row.caller), row.create) << row.who << " create";
     EXPECT_EQ(CanSetAcl(row.caller), row.set_acl) << row.who << " set ACL";
   }
+}
+
+TEST_P(PermissionMatrix, CheckAccessAnswersLikeTheOperations) {
+  if (!caps().acls || instance().As(Principals::Other()) == nullptr) GTEST_SKIP() << "cannot act as other callers";
+  Build(0750, "r-x");
+  auto owner = instance().As(Principals::Owner());
+  auto named = instance().As(Principals::Named());
+  auto other = instance().As(Principals::Other());
+  const char* kDir = "/open/dir";
+  ASSERT_OK(owner->CheckAccess(kDir, acl::kRead | acl::kWrite | acl::kExecute));
+  ASSERT_OK(named->CheckAccess(kDir, acl::kRead | acl::kExecute));
+  EXPECT_CODE(named->CheckAccess(kDir, acl::kWrite), StatusCode::kPermissionDenied);
+  EXPECT_CODE(other->CheckAccess(kDir, acl::kRead), StatusCode::kPermissionDenied);
+  EXPECT_CODE(owner->CheckAccess("/missing", acl::kRead), StatusCode::kNotFound);
 }
 
 TEST_P(PermissionMatrix, TraverseNeedsExecuteOnEveryAncestor) {
