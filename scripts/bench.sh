@@ -7,3 +7,5 @@ echo "== local store (in-process)"
 build/release/bench/store_bench
 echo "== Gen2 emulator over HTTP (own client, Shared Key)"
 build/release/bench/gen2_emulator_bench
+echo "== Gen1 emulator over HTTP (own client, bearer token)"
+build/release/bench/gen1_emulator_bench
