@@ -99,6 +99,9 @@ inline constexpr size_t kMaxEntriesPerAcl = 32;  // access and default ACL each 
 // default entries on files. Each returns InvalidArgument naming the problem and leaves `state` unchanged
 // on error.
 Status SetAcl(AclState& state, const std::vector<AclEntry>& spec, bool is_directory);
+// Gen2 x-ms-acl: like SetAcl, but the default ACL becomes exactly the spec's default entries (none when the
+// spec has none), as the DFS API's setAccessControl fully replaces the ACL.
+Status ReplaceAcl(AclState& state, const std::vector<AclEntry>& spec, bool is_directory);
 Status ModifyAclEntries(AclState& state, const std::vector<AclEntry>& spec, bool is_directory);
 Status RemoveAclEntries(AclState& state, const std::vector<AclEntry>& spec, bool is_directory);
 // Removes the named access entries and the mask and keeps the default ACL (Gen1). The owning group keeps the

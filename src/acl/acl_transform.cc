@@ -156,6 +156,17 @@ Status SetAcl(AclState& state, const std::vector<AclEntry>& spec, bool is_direct
   return Commit(b, state, is_directory, spec);
 }
 
+Status ReplaceAcl(AclState& state, const std::vector<AclEntry>& spec, bool is_directory) {
+  RETURN_IF_ERROR(ValidateSpec(spec));
+  Builder b;
+  for (const AclEntry& e : spec) b.TakeFromSpec(e);
+  // The access scope must be complete; a default scope the spec does not mention is dropped.
+  for (const AclEntry& e : state.access) {
+    if (!b.scope_dirty[Index(e.scope)]) b.Keep(e);
+  }
+  return Commit(b, state, is_directory, spec);
+}
+
 Status ModifyAclEntries(AclState& state, const std::vector<AclEntry>& spec, bool is_directory) {
   RETURN_IF_ERROR(ValidateSpec(spec));
   Builder b;

@@ -311,7 +311,7 @@ Status SetAccessControl(Gen2Request& r, fs::FileSystem& store, http::ResponseWri
     return MakeError(400, "InvalidInput", "x-ms-permissions and x-ms-acl are mutually exclusive");
   }
   if (entries) {
-    change.acl_op = fs::AclOp::kSet;
+    change.acl_op = fs::AclOp::kReplace;
     change.acl_entries = std::move(*entries);
   }
   ASSIGN_OR_RETURN(change.conditions, ParseConditions(r));
@@ -340,7 +340,7 @@ Status SetAccessControlRecursive(Gen2Request& r, fs::FileSystem& store, http::Re
   std::string mode = r.Query("mode").value_or("");
   fs::AclOp op;
   if (mode == "set") {
-    op = fs::AclOp::kSet;
+    op = fs::AclOp::kReplace;
   } else if (mode == "modify") {
     op = fs::AclOp::kModify;
   } else if (mode == "remove") {

@@ -144,7 +144,9 @@ struct DeleteOptions {
   Conditions conditions;
 };
 
-enum class AclOp : uint8_t { kSet, kModify, kRemoveEntries, kRemoveAll, kRemoveDefault };
+// kSet is HDFS/Gen1 SETACL (a scope the spec does not mention is kept); kReplace is Gen2's x-ms-acl (the
+// whole ACL, default scope included, becomes the spec).
+enum class AclOp : uint8_t { kSet, kReplace, kModify, kRemoveEntries, kRemoveAll, kRemoveDefault };
 
 // One atomic change of owner, group, permission bits and/or ACL (DFS setAccessControl can carry all).
 struct AccessControlChange {
@@ -169,11 +171,13 @@ struct Capabilities {
   bool set_times = false;  // modification/access times can be set
   bool expiry = false;
   bool properties = false;
-  bool content_md5 = false;        // stores a whole-file MD5 given at flush
-  bool staged_appends = false;     // out-of-order appends at positions, then a flush
-  bool atomic_rename = false;      // files and whole directories
-  bool recursive_listing = false;  // List(recursive=true) is served by the store itself
-  bool list_before = false;        // ListOptions::end_before
+  bool content_md5 = false;         // stores a whole-file MD5 given at flush
+  bool staged_appends = false;      // out-of-order appends at positions, then a flush
+  bool atomic_rename = false;       // files and whole directories
+  bool recursive_listing = false;   // List(recursive=true) is served by the store itself
+  bool list_before = false;         // ListOptions::end_before
+  bool check_access = false;        // CheckAccess is answered (Gen1 CHECKACCESS)
+  bool sequential_appends = false;  // AppendOptions::require_at_end / at_end are checked atomically
 };
 
 class FileSystem {

@@ -146,7 +146,7 @@ class CallerView final : public fs::FileSystem {
       : impl_(std::move(impl)), caller_(std::move(caller)) {}
 
   const fs::Capabilities& capabilities() const override {
-    static const fs::Capabilities kCaps{true, true, true, true, true, true, true, true, true, true};
+    static const fs::Capabilities kCaps{true, true, true, true, true, true, true, true, true, true, true, true};
     return kCaps;
   }
   Result<fs::FileInfo> GetFileInfo(std::string_view p) override { return impl_->GetFileInfo(caller_, p); }

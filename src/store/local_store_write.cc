@@ -336,6 +336,9 @@ Result<fs::FileInfo> LocalStore::Impl::SetAccessControl(const acl::Caller& calle
         case fs::AclOp::kSet:
           RETURN_IF_ERROR(acl::SetAcl(n.acl, change.acl_entries, n.is_dir).WithContext(r.path));
           break;
+        case fs::AclOp::kReplace:
+          RETURN_IF_ERROR(acl::ReplaceAcl(n.acl, change.acl_entries, n.is_dir).WithContext(r.path));
+          break;
         case fs::AclOp::kModify:
           RETURN_IF_ERROR(acl::ModifyAclEntries(n.acl, change.acl_entries, n.is_dir).WithContext(r.path));
           break;

@@ -78,7 +78,8 @@ class LocalEmulators:
     def __init__(self, principals=None, extra_args=()):
         self.data = tempfile.TemporaryDirectory(prefix="lakeshift-emulate-")
         self.principals = principals or {}
-        args = [lakeshift_binary(), "emulate", "--data", self.data.name, "--identity-port", "0", "--gen2-port", "0"]
+        args = [lakeshift_binary(), "emulate", "--data", self.data.name, "--identity-port", "0", "--gen2-port", "0",
+                "--gen1-port", "0"]
         if self.principals:
             path = os.path.join(self.data.name, "principals.json")
             with open(path, "w") as f:
