@@ -115,7 +115,7 @@ Status BlockStaging::ProcessUnlinks() {
 Status BlockStaging::ExpireIfDue() {
   int64_t now = Now();
   if (now < next_expiry_check_ms_) return Status::Ok();
-  next_expiry_check_ms_ = now + 3600 * 1000;
+  next_expiry_check_ms_ = now + int64_t{3600} * 1000;
   const std::string stale = "path IN (SELECT path FROM uncommitted GROUP BY path HAVING max(staged_ms) < " +
                             std::to_string(now - kUncommittedLifetimeMs) + ")";
   store::Transaction tx(*db_);
@@ -160,18 +160,17 @@ Result<int64_t> BlockStaging::Stage(const std::string& path, const std::string& 
     RETURN_IF_ERROR(s->Run());
   }
   // A failed or abandoned upload leaves no block behind.
-  bool kept = false;
   struct Cleanup {
     BlockStaging& self;
     const std::string& key;
-    const bool& kept;
+    bool kept = false;
     ~Cleanup() {
       if (kept) return;
       std::lock_guard<std::mutex> lock(self.mu_);
       Status s = self.Discard(key);
       if (!s.ok()) LOG_WARNING("block staging: cleanup deferred: " << s);
     }
-  } cleanup{*this, key, kept};
+  } cleanup{*this, key};
   ASSIGN_OR_RETURN(store::UniqueFd fd, files_->OpenForWrite(key));
   ASSIGN_OR_RETURN(int64_t size, store::ContentFiles::WriteStreamAt(fd.get(), 0, data));
 
@@ -200,7 +199,7 @@ Result<int64_t> BlockStaging::Stage(const std::string& path, const std::string& 
   written->Bind(1, key);
   RETURN_IF_ERROR(written->Run());
   RETURN_IF_ERROR(tx.Commit());
-  kept = true;
+  cleanup.kept = true;
   Status unlinked = ProcessUnlinks();
   if (!unlinked.ok()) LOG_WARNING("block staging: cleanup deferred: " << unlinked);
   return size;
@@ -282,9 +281,9 @@ Status BlockStaging::Forget(const std::string& path, bool subtree) {
   std::lock_guard<std::mutex> lock(mu_);
   store::Transaction tx(*db_);
   RETURN_IF_ERROR(tx.Begin());
-  for (std::string sql : {std::string("INSERT OR IGNORE INTO unlink SELECT data_key FROM uncommitted WHERE "),
-                          std::string("DELETE FROM uncommitted WHERE "), std::string("DELETE FROM committed WHERE ")}) {
-    ASSIGN_OR_RETURN(store::Statement * s, db_->Prepare(sql + kPathMatch));
+  for (const char* sql : {"INSERT OR IGNORE INTO unlink SELECT data_key FROM uncommitted WHERE ",
+                          "DELETE FROM uncommitted WHERE ", "DELETE FROM committed WHERE "}) {
+    ASSIGN_OR_RETURN(store::Statement * s, db_->Prepare(std::string(sql) + kPathMatch));
     s->Bind(1, path).Bind(2, int64_t{subtree ? 1 : 0});
     RETURN_IF_ERROR(s->Run());
   }

@@ -103,7 +103,7 @@ class Page {
       : store_(store), include_(include), max_(max), last_(std::move(start)) {}
 
   // Adds an entry that leaves the listing at `after`; false when the page is already full.
-  bool Add(std::string xml, Cursor after) {
+  bool Add(const std::string& xml, Cursor after) {
     if (count_ == max_) {
       more_ = true;
       return false;
@@ -144,11 +144,11 @@ Result<bool> AddItem(Page& page, const fs::FileInfo& info, const std::string& pr
   std::string name = info.path.substr(1);
   if (delimiter.empty()) {
     ASSIGN_OR_RETURN(std::string xml, page.BlobXml(info, name));
-    return page.Add(std::move(xml), {name, false, ""});
+    return page.Add(xml, {name, false, ""});
   }
   if (delimiter == "/") {
     ASSIGN_OR_RETURN(std::string xml, page.BlobXml(info, name));
-    if (!page.Add(std::move(xml), {name, false, ""})) return false;
+    if (!page.Add(xml, {name, false, ""})) return false;
     if (info.is_directory()) return page.Add(gen2::ListBlobsPrefixXml(name + "/"), {name, true, ""});
     return true;
   }
@@ -156,7 +156,7 @@ Result<bool> AddItem(Page& page, const fs::FileInfo& info, const std::string& pr
   size_t at = name.find(delimiter, prefix.size());
   if (at == std::string::npos) {
     ASSIGN_OR_RETURN(std::string xml, page.BlobXml(info, name));
-    return page.Add(std::move(xml), {name, false, group});
+    return page.Add(xml, {name, false, group});
   }
   std::string collapsed = name.substr(0, at + delimiter.size());
   if (collapsed == group) {

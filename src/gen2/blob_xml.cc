@@ -223,7 +223,7 @@ std::string ListBlobsBlobXml(const fs::FileInfo& info, std::string_view name, co
     fs::Properties metadata = info.properties;
     if (info.is_directory()) metadata.emplace("hdi_isfolder", "true");  // how HNS directories show as blobs
     out += "<Metadata>";
-    for (const auto& [key, value] : metadata) out += "<" + key + ">" + XmlEscape(value) + "</" + key + ">";
+    for (const auto& [key, value] : metadata) AppendElement(out, key, value);
     out += "</Metadata>";
   }
   return out + "<OrMetadata /></Blob>";
