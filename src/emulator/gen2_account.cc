@@ -81,6 +81,7 @@ Result<FilesystemInfo> Gen2Account::CreateFilesystem(const std::string& name, co
   RETURN_IF_ERROR(insert->Run());
   RETURN_IF_ERROR(tx.Commit());
   open_stores_[name] = opened;
+  open_blocks_.erase(name);
   return info;
 }
 
@@ -91,6 +92,7 @@ Status Gen2Account::DeleteFilesystem(const std::string& name) {
   RETURN_IF_ERROR(del->Run());
   if (db_->Changes() == 0) return NotFound("filesystem " + name);
   open_stores_.erase(name);
+  open_blocks_.erase(name);
   std::error_code ec;
   std::filesystem::remove_all(directory_ + "/filesystems/" + name, ec);
   return Status::Ok();
@@ -157,6 +159,23 @@ Result<std::shared_ptr<store::LocalStore>> Gen2Account::Store(const std::string&
   ASSIGN_OR_RETURN(auto opened, store::LocalStore::Open(options));
   open_stores_[name] = opened;
   return opened;
+}
+
+Result<std::shared_ptr<BlockStaging>> Gen2Account::Blocks(const std::string& name) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = open_blocks_.find(name);
+    if (it != open_blocks_.end()) return it->second;
+  }
+  RETURN_IF_ERROR(Store(name).status());  // exists, and its directory is there
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = open_blocks_.find(name);
+  if (it != open_blocks_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::unique_ptr<BlockStaging> opened,
+                   BlockStaging::Open(directory_ + "/filesystems/" + name + "/blocks"));
+  std::shared_ptr<BlockStaging> shared = std::move(opened);
+  open_blocks_[name] = shared;
+  return shared;
 }
 
 }  // namespace lakeshift::emulator

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "emulator/block_staging.h"
 #include "fs/filesystem.h"
 #include "store/local_store.h"
 
@@ -49,6 +50,9 @@ class Gen2Account {
 
   // The store of an existing filesystem (kNotFound otherwise).
   Result<std::shared_ptr<store::LocalStore>> Store(const std::string& name);
+  // The block state (staged blocks, committed block lists) of an existing filesystem, kept in
+  // <dir>/filesystems/<name>/blocks/ beside its store.
+  Result<std::shared_ptr<BlockStaging>> Blocks(const std::string& name);
 
  private:
   Gen2Account(std::string directory, std::string name);
@@ -57,6 +61,7 @@ class Gen2Account {
   std::mutex mu_;
   std::unique_ptr<store::Database> db_;
   std::map<std::string, std::shared_ptr<store::LocalStore>> open_stores_;
+  std::map<std::string, std::shared_ptr<BlockStaging>> open_blocks_;
 };
 
 }  // namespace lakeshift::emulator

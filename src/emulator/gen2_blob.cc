@@ -1,8 +1,10 @@
 #include "emulator/gen2_blob.h"
 
+#include "common/log.h"
+#include "common/path.h"
+#include "emulator/gen2_blocks.h"
 #include "emulator/gen2_dfs.h"
-#include "encoding/base64.h"
-#include "encoding/digest.h"
+#include "emulator/gen2_list_blobs.h"
 #include "encoding/time_format.h"
 #include "gen2/wire.h"
 
@@ -15,20 +17,11 @@ using gen2::XmlEscape;
 
 Status Send(const Gen2Request& r, http::ResponseWriter& out, int status, const http::Headers& extra = {},
             std::string_view body = "") {
-  http::Headers h = CommonHeaders(r, Api::kBlob);
-  for (const auto& [name, value] : extra) h.Set(name, value);
-  return out.Send(status, std::move(h), body);
+  return SendBlob(r, out, status, extra, body);
 }
 
-// x-ms-meta-<name> request headers as properties (names keep their case as sent).
 fs::Properties MetadataFrom(const Gen2Request& r) {
-  fs::Properties props;
-  for (const auto& [name, value] : r.http->headers) {
-    if (name.size() > 10 && http::EqualsIgnoreCase(std::string_view(name).substr(0, 10), "x-ms-meta-")) {
-      props[name.substr(10)] = value;
-    }
-  }
-  return props;
+  return BlobMetadataFrom(r);
 }
 
 http::Headers ContainerHeaders(const FilesystemInfo& info) {
@@ -108,6 +101,10 @@ Status ContainerOp(Gen2Request& r, Gen2Account& account, http::ResponseWriter& o
     if (!s.ok()) return missing(s);
     return Send(r, out, 202, {{"Content-Length", "0"}});
   }
+  if (m == "GET" && comp == "list") {
+    ASSIGN_OR_RETURN(auto store, FileSystemFor(r, account, Api::kBlob));
+    return ListBlobs(r, *store, out);
+  }
   if ((m == "GET" || m == "HEAD") && (comp.empty() || comp == "metadata")) {
     auto info = account.GetFilesystem(r.filesystem);
     if (!info.ok()) return missing(info.status());
@@ -117,51 +114,29 @@ Status ContainerOp(Gen2Request& r, Gen2Account& account, http::ResponseWriter& o
                    "container operation comp=" + comp + " with " + m + " is not supported by the emulator yet");
 }
 
-// Put Blob: the whole body in one request, committed at once, with the MD5 the service computes.
-Status PutBlob(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+// Put Blob: the whole body in one request, committed atomically with the MD5 the service computes.
+Status PutBlob(Gen2Request& r, fs::FileSystem& store, BlockStaging& blocks, http::ResponseWriter& out) {
   std::string type = r.Header("x-ms-blob-type").value_or("");
   if (type != "BlockBlob") {
     return MakeError(400, "InvalidHeaderValue", "only BlockBlob blobs exist on an HNS account, not \"" + type + "\"");
   }
-  fs::CreateOptions options;
-  ASSIGN_OR_RETURN(options.conditions, ParseConditions(r));
-  options.properties = MetadataFrom(r);
-  options.content.content_type = r.Header("x-ms-blob-content-type").value_or(r.Header("Content-Type").value_or(""));
-  options.content.content_encoding = r.Header("x-ms-blob-content-encoding").value_or("");
-  options.content.content_language = r.Header("x-ms-blob-content-language").value_or("");
-  options.content.content_disposition = r.Header("x-ms-blob-content-disposition").value_or("");
-  options.content.cache_control = r.Header("x-ms-blob-cache-control").value_or("");
+  fs::PutOptions put;
+  ASSIGN_OR_RETURN(put.create.conditions, ParseConditions(r));
+  put.create.properties = MetadataFrom(r);
+  put.create.content = BlobContentHeadersFrom(r, /*content_type_fallback=*/true);
+  if (auto md5 = r.Header("x-ms-blob-content-md5")) put.content_md5 = *md5;
+  put.compute_md5 = true;
   r.http->SetBodyLimit(5000ULL << 20);
-  RETURN_IF_ERROR(store.CreateFile(r.path, options).status());
-  // Hash while streaming so the body is never held in memory.
-  class HashingStream final : public fs::InputStream {
-   public:
-    explicit HashingStream(http::BodyReader& body) : body_(body), md5_(encoding::HashAlgorithm::kMd5) {}
-    Result<size_t> Read(char* buf, size_t n) override {
-      ASSIGN_OR_RETURN(size_t got, body_.Read(buf, n));
-      md5_.Update(std::string_view(buf, got));
-      return got;
-    }
-    encoding::Hasher& md5() { return md5_; }
-
-   private:
-    http::BodyReader& body_;
-    encoding::Hasher md5_;
-  } body(r.http->body());
-  ASSIGN_OR_RETURN(int64_t end, store.Append(r.path, 0, body, {}));
-  ASSIGN_OR_RETURN(std::string digest, body.md5().Finish());
-  std::string md5 = encoding::Base64Encode(digest);
-  if (auto sent = r.Header("Content-MD5"); sent && *sent != md5) {
-    store.Delete(r.path, {}).IgnoreError();
-    return MakeError(400, "Md5Mismatch", "Content-MD5 " + *sent + " does not match the body's MD5 " + md5);
-  }
-  fs::FlushOptions flush;
-  flush.content_md5 = r.Header("x-ms-blob-content-md5").value_or(md5);
-  ASSIGN_OR_RETURN(fs::FileInfo info, store.Flush(r.path, end, flush));
+  Md5CheckingBody body(r.http->body(), r.Header("Content-MD5"));
+  auto info = store.PutFile(r.path, body, put);
+  if (!info.ok()) return BodyLimitError(info.status());
+  // Put Blob discards the blob's uncommitted blocks, and the blob has no block list any more.
+  Status forgotten = blocks.Forget(info->path, /*subtree=*/false);
+  if (!forgotten.ok()) LOG_WARNING("gen2 blob: block state of " << info->path << " not cleared: " << forgotten);
   return Send(r, out, 201,
-              {{"ETag", gen2::QuotedEtag(info.etag)},
-               {"Last-Modified", encoding::FormatRfc1123(info.change_time_ms)},
-               {"Content-MD5", md5},
+              {{"ETag", gen2::QuotedEtag(info->etag)},
+               {"Last-Modified", encoding::FormatRfc1123(info->change_time_ms)},
+               {"Content-MD5", body.md5()},
                {"x-ms-request-server-encrypted", "true"},
                {"Content-Length", "0"}});
 }
@@ -178,12 +153,8 @@ Status SetBlobMetadata(Gen2Request& r, fs::FileSystem& store, http::ResponseWrit
 Status SetBlobHttpHeaders(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
   ASSIGN_OR_RETURN(fs::Conditions conditions, ParseConditions(r));
   ASSIGN_OR_RETURN(fs::FileInfo current, store.GetFileInfo(r.path));
-  fs::ContentHeaders h;  // Set Blob Properties replaces every content header
-  h.content_type = r.Header("x-ms-blob-content-type").value_or("");
-  h.content_encoding = r.Header("x-ms-blob-content-encoding").value_or("");
-  h.content_language = r.Header("x-ms-blob-content-language").value_or("");
-  h.content_disposition = r.Header("x-ms-blob-content-disposition").value_or("");
-  h.cache_control = r.Header("x-ms-blob-cache-control").value_or("");
+  // Set Blob Properties replaces every content header.
+  fs::ContentHeaders h = BlobContentHeadersFrom(r, /*content_type_fallback=*/false);
   ASSIGN_OR_RETURN(fs::FileInfo info, store.SetProperties(r.path, current.properties, h, conditions));
   return Send(r, out, 200,
               {{"ETag", gen2::QuotedEtag(info.etag)}, {"Last-Modified", encoding::FormatRfc1123(info.change_time_ms)}});
@@ -216,10 +187,70 @@ Status SetExpiry(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& ou
               {{"ETag", gen2::QuotedEtag(info.etag)}, {"Last-Modified", encoding::FormatRfc1123(info.change_time_ms)}});
 }
 
+// Delete Blob: a file, or an empty directory (HNS); its staged blocks and block list go with it.
+Status DeleteBlob(Gen2Request& r, fs::FileSystem& store, BlockStaging& blocks, http::ResponseWriter& out) {
+  fs::DeleteOptions options;
+  ASSIGN_OR_RETURN(options.conditions, ParseConditions(r));
+  ASSIGN_OR_RETURN(fs::FileInfo info, store.GetFileInfo(r.path));
+  RETURN_IF_ERROR(store.Delete(info.path, options));
+  Status forgotten = blocks.Forget(info.path, /*subtree=*/true);
+  if (!forgotten.ok()) LOG_WARNING("gen2 blob: block state of " << info.path << " not cleared: " << forgotten);
+  return Send(r, out, 202, {{"Content-Length", "0"}});
+}
+
+// Get Account Information, valid on any resource: how clients (AzCopy) learn that the account has a
+// hierarchical namespace.
+Status AccountInfo(Gen2Request& r, http::ResponseWriter& out) {
+  http::Headers h{{"x-ms-sku-name", "Standard_LRS"},
+                  {"x-ms-account-kind", "StorageV2"},
+                  {"x-ms-is-hns-enabled", "true"},
+                  {"Content-Length", "0"}};
+  return Send(r, out, 200, h);
+}
+
+Result<std::shared_ptr<BlockStaging>> BlocksFor(const Gen2Request& r, Gen2Account& account) {
+  auto blocks = account.Blocks(r.filesystem);
+  if (!blocks.ok() && blocks.status().code() == StatusCode::kNotFound) {
+    return MakeError(404, "ContainerNotFound", "container " + r.filesystem);
+  }
+  return blocks;
+}
+
 }  // namespace
+
+Status SendBlob(const Gen2Request& r, http::ResponseWriter& out, int status, const http::Headers& extra,
+                std::string_view body) {
+  http::Headers h = CommonHeaders(r, Api::kBlob);
+  for (const auto& [name, value] : extra) h.Set(name, value);
+  return out.Send(status, std::move(h), body);
+}
+
+fs::Properties BlobMetadataFrom(const Gen2Request& r) {
+  fs::Properties props;
+  for (const auto& [name, value] : r.http->headers) {
+    if (name.size() > 10 && http::EqualsIgnoreCase(std::string_view(name).substr(0, 10), "x-ms-meta-")) {
+      props[name.substr(10)] = value;
+    }
+  }
+  return props;
+}
+
+fs::ContentHeaders BlobContentHeadersFrom(const Gen2Request& r, bool content_type_fallback) {
+  fs::ContentHeaders h;
+  h.content_type = r.Header("x-ms-blob-content-type").value_or("");
+  if (h.content_type.empty() && content_type_fallback) h.content_type = r.Header("Content-Type").value_or("");
+  h.content_encoding = r.Header("x-ms-blob-content-encoding").value_or("");
+  h.content_language = r.Header("x-ms-blob-content-language").value_or("");
+  h.content_disposition = r.Header("x-ms-blob-content-disposition").value_or("");
+  h.cache_control = r.Header("x-ms-blob-cache-control").value_or("");
+  return h;
+}
 
 Status HandleBlob(Gen2Request& r, Gen2Account& account, http::ResponseWriter& out) {
   const std::string& m = r.method();
+  if ((m == "GET" || m == "HEAD") && r.Query("restype") == "account" && r.Query("comp") == "properties") {
+    return AccountInfo(r, out);
+  }
   if (r.filesystem.empty()) {
     if (m == "GET" && r.Query("comp") == "list") return ListContainers(r, account, out);
     return MakeError(400, "UnsupportedQueryParameter", "this account-level Blob operation is not supported yet");
@@ -227,7 +258,22 @@ Status HandleBlob(Gen2Request& r, Gen2Account& account, http::ResponseWriter& ou
   if (!r.has_path) return ContainerOp(r, account, out);
   ASSIGN_OR_RETURN(auto store, FileSystemFor(r, account, Api::kBlob));
   std::string comp = r.Query("comp").value_or("");
-  if (m == "PUT" && comp.empty()) return PutBlob(r, *store, out);
+  if (comp.empty() && m == "PUT") {
+    ASSIGN_OR_RETURN(auto blocks, BlocksFor(r, account));
+    return PutBlob(r, *store, *blocks, out);
+  }
+  if (comp.empty() && m == "DELETE") {
+    ASSIGN_OR_RETURN(auto blocks, BlocksFor(r, account));
+    return DeleteBlob(r, *store, *blocks, out);
+  }
+  if (comp == "block" && m == "PUT") {
+    ASSIGN_OR_RETURN(auto blocks, BlocksFor(r, account));
+    return PutBlock(r, *blocks, out);
+  }
+  if (comp == "blocklist" && (m == "PUT" || m == "GET")) {
+    ASSIGN_OR_RETURN(auto blocks, BlocksFor(r, account));
+    return m == "PUT" ? PutBlockList(r, *store, *blocks, out) : GetBlockList(r, *store, *blocks, out);
+  }
   if (m == "PUT" && comp == "metadata") return SetBlobMetadata(r, *store, out);
   if (m == "PUT" && comp == "properties") return SetBlobHttpHeaders(r, *store, out);
   if (m == "PUT" && comp == "expiry") return SetExpiry(r, *store, out);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/log.h"
 #include "common/path.h"
 #include "encoding/base64.h"
 #include "encoding/time_format.h"
@@ -82,6 +83,19 @@ Result<std::optional<int64_t>> ExpiryAtCreate(const Gen2Request& r) {
     return std::optional<int64_t>(*at);
   }
   return MakeError(400, "InvalidHeaderValue", "x-ms-expiry-option \"" + *option + "\" is not valid at create");
+}
+
+// Keeps the Blob API's block state in step with namespace changes made through DFS: staged blocks and
+// committed block lists follow a rename and go with a delete. The namespace change has happened when this
+// runs, so a failure here is only logged (stale committed lists are recognised and ignored anyway).
+void UpdateBlockState(Gen2Account& account, const Gen2Request& r, const std::string& removed_or_moved,
+                      const std::string* moved_to) {
+  auto blocks = account.Blocks(r.filesystem);
+  Status s = blocks.status();
+  if (s.ok()) {
+    s = moved_to ? (*blocks)->Move(removed_or_moved, *moved_to) : (*blocks)->Forget(removed_or_moved, true);
+  }
+  if (!s.ok()) LOG_WARNING("gen2 dfs: block state of " << removed_or_moved << " not updated: " << s);
 }
 
 // ---- filesystem and account level -------------------------------------------------------------
@@ -220,6 +234,8 @@ Status Rename(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http:
     }
   }
   ASSIGN_OR_RETURN(fs::FileInfo info, store.GetFileInfo(r.path));
+  auto from = path::Normalize(source_path);
+  if (from.ok()) UpdateBlockState(account, r, *from, &info.path);
   http::Headers h = EtagHeaders(info);
   h.Set("Content-Length", "0");
   return Send(r, out, 201, h);
@@ -426,11 +442,12 @@ Status UpdatePath(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& o
   return MakeError(400, "InvalidQueryParameterValue", "unknown action \"" + action + "\"");
 }
 
-Status DeletePath(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+Status DeletePath(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http::ResponseWriter& out) {
   fs::DeleteOptions options;
   ASSIGN_OR_RETURN(options.recursive, QueryBool(r, "recursive", false));
   ASSIGN_OR_RETURN(options.conditions, ParseConditions(r));
   RETURN_IF_ERROR(store.Delete(r.path, options));
+  if (auto removed = path::Normalize(r.path); removed.ok()) UpdateBlockState(account, r, *removed, nullptr);
   return Send(r, out, 200, {{"Content-Length", "0"}});
 }
 
@@ -551,7 +568,7 @@ Status HandleDfs(Gen2Request& r, Gen2Account& account, http::ResponseWriter& out
   ASSIGN_OR_RETURN(auto store, FileSystemFor(r, account, Api::kDfs));
   if (m == "PUT") return CreatePath(r, account, *store, out);
   if (m == "PATCH") return UpdatePath(r, *store, out);
-  if (m == "DELETE") return DeletePath(r, *store, out);
+  if (m == "DELETE") return DeletePath(r, account, *store, out);
   if (m == "HEAD") return GetPathProperties(r, *store, out);
   if (m == "GET") return SendFileContent(r, *store, out, Api::kDfs);
   return MakeError(405, "UnsupportedHttpVerb", m + " is not supported on a path");

@@ -17,6 +17,12 @@ gen2::Api Classify(const Gen2Request& r) {
     return gen2::Api::kDfs;
   }
   if (r.HasQuery("restype") || r.HasQuery("comp")) return gen2::Api::kBlob;
+  if (m == "DELETE" && !r.HasQuery("recursive")) {
+    // Delete Blob and a DFS file delete look alike; the SDKs' generated clients ask for the API's body
+    // format (Blob: XML, DFS: JSON), and the answers differ (202 and 200).
+    auto accept = r.Header("Accept");
+    if (accept && accept->find("application/xml") != std::string::npos) return gen2::Api::kBlob;
+  }
   if (m == "POST" || m == "DELETE") return gen2::Api::kDfs;  // DFS lease and delete (recursive) semantics
   if (m == "PUT") return r.Header("x-ms-blob-type") ? gen2::Api::kBlob : gen2::Api::kDfs;
   return gen2::Api::kBlob;  // plain GET/HEAD: Get Blob / Get Blob Properties, as the SDKs call them

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "encoding/base64.h"
 #include "encoding/time_format.h"
 #include "gen2/wire.h"
 
@@ -164,6 +165,31 @@ Result<int64_t> QueryInt(const Gen2Request& request, std::string_view name, int6
   }
   return gen2::MakeError(400, "InvalidQueryParameterValue",
                          "query parameter " + std::string(name) + "=\"" + *v + "\" must be an integer");
+}
+
+Result<size_t> Md5CheckingBody::Read(char* buf, size_t n) {
+  if (ended_) return size_t{0};
+  ASSIGN_OR_RETURN(size_t got, body_.Read(buf, n));
+  if (got > 0) {
+    md5_.Update(std::string_view(buf, got));
+    return got;
+  }
+  ended_ = true;
+  ASSIGN_OR_RETURN(std::string digest, md5_.Finish());
+  digest_ = encoding::Base64Encode(digest);
+  if (expected_ && *expected_ != digest_) {
+    return gen2::MakeError(400, "Md5Mismatch",
+                           "Content-MD5 " + *expected_ + " does not match the MD5 of the body, " + digest_);
+  }
+  return size_t{0};
+}
+
+Status BodyLimitError(const Status& status) {
+  const ServiceDetail* d = status.detail();
+  if (d && d->http_status == 413 && d->service_code.empty()) {
+    return gen2::MakeError(413, "RequestBodyTooLarge", status.message());
+  }
+  return status;
 }
 
 }  // namespace lakeshift::emulator

@@ -8,6 +8,7 @@
 
 #include "acl/access.h"
 #include "common/result.h"
+#include "encoding/digest.h"
 #include "encoding/percent.h"
 #include "fs/filesystem.h"
 #include "gen2/errors.h"
@@ -70,5 +71,27 @@ class BodyStream final : public fs::InputStream {
  private:
   http::BodyReader& body_;
 };
+
+// The request body with its MD5 computed on the way through. When the client sent `expected_md5` (a
+// Content-MD5 header), the end of the stream is an error (400 Md5Mismatch) unless the bytes match it, so a
+// store that consumes the stream commits nothing on a mismatch.
+class Md5CheckingBody final : public fs::InputStream {
+ public:
+  Md5CheckingBody(http::BodyReader& body, std::optional<std::string> expected_md5)
+      : body_(body), expected_(std::move(expected_md5)), md5_(encoding::HashAlgorithm::kMd5) {}
+  Result<size_t> Read(char* buf, size_t n) override;
+  // Base64 MD5 of the whole body; valid once the stream has ended.
+  const std::string& md5() const { return digest_; }
+
+ private:
+  http::BodyReader& body_;
+  std::optional<std::string> expected_;
+  encoding::Hasher md5_;
+  std::string digest_;
+  bool ended_ = false;
+};
+
+// A body over the size limit (413) becomes the service's RequestBodyTooLarge.
+Status BodyLimitError(const Status& status);
 
 }  // namespace lakeshift::emulator

@@ -132,6 +132,14 @@ struct FlushOptions {
   Conditions conditions;
 };
 
+// Writes a whole file in one step (PutFile).
+struct PutOptions {
+  CreateOptions create;  // overwrite, permission, owner, ACL, properties, content headers, conditions
+  // Content-MD5 to store (base64); when absent and compute_md5 is set, the MD5 of the bytes written.
+  std::optional<std::string> content_md5;
+  bool compute_md5 = false;
+};
+
 struct RenameOptions {
   // Replace an existing destination file (or empty directory when renaming a directory).
   bool overwrite = false;
@@ -178,6 +186,7 @@ struct Capabilities {
   bool list_before = false;         // ListOptions::end_before
   bool check_access = false;        // CheckAccess is answered (Gen1 CHECKACCESS)
   bool sequential_appends = false;  // AppendOptions::require_at_end / at_end are checked atomically
+  bool stable_reads = false;        // an open read keeps reading its version after the file is replaced
 };
 
 class FileSystem {
@@ -201,6 +210,12 @@ class FileSystem {
                                  const AppendOptions& options) = 0;
   // Commits the file's length to `position`: [committed length, position) must be fully staged.
   virtual Result<FileInfo> Flush(std::string_view path, int64_t position, const FlushOptions& options) = 0;
+  // Creates or replaces a file with the whole stream, atomically: the bytes go to a new version that
+  // becomes visible (with its metadata, and any missing parents) only once complete, so readers see the
+  // old file or the new one, never a partial one, and readers of the old version keep reading it. A
+  // failure, including an error from the stream, leaves the old file untouched. Conditions and rights
+  // are those of CreateFile and are checked again when the version is committed.
+  virtual Result<FileInfo> PutFile(std::string_view path, InputStream& data, const PutOptions& options) = 0;
 
   // Atomic rename of a file or a whole directory. The destination's parent must exist.
   virtual Status Rename(std::string_view source, std::string_view destination, const RenameOptions& options) = 0;
@@ -224,6 +239,11 @@ class FileSystem {
 Result<FileInfo> WriteFile(FileSystem& fs, std::string_view path, std::string_view data,
                            const CreateOptions& options = {});
 Result<std::string> ReadFile(FileSystem& fs, std::string_view path, int64_t offset = 0, int64_t length = -1);
+// PutFile for stores without an atomic whole-file write (the REST clients): the bytes go to a temporary file
+// next to the target (".lakeshift-put-<random>"), which is renamed over the target once complete. Readers see
+// the old file or the new one; the temporary name is visible in listings while the upload runs, and is
+// removed when the upload fails.
+Result<FileInfo> PutFileByRename(FileSystem& fs, std::string_view path, InputStream& data, const PutOptions& options);
 // Lists every page of a directory.
 Result<std::vector<FileInfo>> ListAll(FileSystem& fs, std::string_view dir, bool recursive = false);
 

@@ -313,6 +313,11 @@ Result<fs::FileInfo> Gen1FileSystem::Flush(std::string_view raw, int64_t positio
   return GetFileInfo(p);
 }
 
+Result<fs::FileInfo> Gen1FileSystem::PutFile(std::string_view path, fs::InputStream& data,
+                                             const fs::PutOptions& options) {
+  return fs::PutFileByRename(*this, path, data, options);
+}
+
 Status Gen1FileSystem::Rename(std::string_view raw_source, std::string_view raw_destination,
                               const fs::RenameOptions& o) {
   ASSIGN_OR_RETURN(std::string source, path::Normalize(raw_source));

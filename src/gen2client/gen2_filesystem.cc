@@ -435,6 +435,11 @@ Result<fs::FileInfo> Gen2FileSystem::Flush(std::string_view raw, int64_t positio
   return GetFileInfo(p);
 }
 
+Result<fs::FileInfo> Gen2FileSystem::PutFile(std::string_view path, fs::InputStream& data,
+                                             const fs::PutOptions& options) {
+  return fs::PutFileByRename(*this, path, data, options);
+}
+
 Status Gen2FileSystem::Rename(std::string_view raw_source, std::string_view raw_destination,
                               const fs::RenameOptions& o) {
   ASSIGN_OR_RETURN(std::string source, path::Normalize(raw_source));

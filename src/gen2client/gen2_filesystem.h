@@ -31,6 +31,8 @@ class Gen2FileSystem final : public fs::FileSystem {
   Result<int64_t> Append(std::string_view path, int64_t offset, fs::InputStream& data,
                          const fs::AppendOptions& options) override;
   Result<fs::FileInfo> Flush(std::string_view path, int64_t position, const fs::FlushOptions& options) override;
+  // A temporary file renamed over the target (fs::PutFileByRename).
+  Result<fs::FileInfo> PutFile(std::string_view path, fs::InputStream& data, const fs::PutOptions& options) override;
   Status Rename(std::string_view source, std::string_view destination, const fs::RenameOptions& options) override;
   Status Delete(std::string_view path, const fs::DeleteOptions& options) override;
   Result<acl::AclState> GetAccessControl(std::string_view path) override;

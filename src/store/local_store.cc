@@ -73,6 +73,7 @@ Result<Resolved> LocalStore::Impl::ResolveExisting(std::string_view raw_path, co
 
 Status LocalStore::Impl::ProcessUnlinks() {
   ASSIGN_OR_RETURN(std::vector<std::string> keys, nodes->PendingUnlinks());
+  std::erase_if(keys, [&](const std::string& key) { return writing_keys.count(key) > 0; });
   if (keys.empty()) return Status::Ok();
   for (const std::string& key : keys) RETURN_IF_ERROR(content->Unlink(key));
   Transaction tx(*db);
@@ -146,7 +147,7 @@ class CallerView final : public fs::FileSystem {
       : impl_(std::move(impl)), caller_(std::move(caller)) {}
 
   const fs::Capabilities& capabilities() const override {
-    static const fs::Capabilities kCaps{true, true, true, true, true, true, true, true, true, true, true, true};
+    static const fs::Capabilities kCaps{true, true, true, true, true, true, true, true, true, true, true, true, true};
     return kCaps;
   }
   Result<fs::FileInfo> GetFileInfo(std::string_view p) override { return impl_->GetFileInfo(caller_, p); }
@@ -168,6 +169,9 @@ class CallerView final : public fs::FileSystem {
   }
   Result<fs::FileInfo> Flush(std::string_view p, int64_t position, const fs::FlushOptions& o) override {
     return impl_->Flush(caller_, p, position, o);
+  }
+  Result<fs::FileInfo> PutFile(std::string_view p, fs::InputStream& data, const fs::PutOptions& o) override {
+    return impl_->Put(caller_, p, data, o);
   }
   Status Rename(std::string_view s, std::string_view d, const fs::RenameOptions& o) override {
     return impl_->Rename(caller_, s, d, o);

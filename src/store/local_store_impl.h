@@ -122,6 +122,9 @@ struct LocalStore::Impl {
   std::mutex mu;  // guards db, nodes and last_etag_ticks
   PathLocks writers;
   int64_t last_etag_ticks = 0;
+  // Content keys of versions PutFile is still writing: queued in pending_unlink (so a crash removes them
+  // at the next open) but not to be unlinked while the write is in flight. Guarded by mu.
+  std::set<std::string> writing_keys;
 
   const acl::AclPolicy& policy() const { return *options.policy; }
 
@@ -167,12 +170,24 @@ struct LocalStore::Impl {
   Status CreateMissingDirectories(Resolved& r, const acl::Caller& caller, const fs::CreateOptions& options,
                                   bool leave_last, int64_t now);
 
+  // For a new file or directory at r.path that is not an existing directory (inside a write transaction):
+  // checks the conditions and rights, removes the file it replaces (overwrite) and creates the missing
+  // parents, leaving the new item's parent at r.chain.back().
+  Status PrepareNewItem(Resolved& r, const acl::Caller& caller, const fs::CreateOptions& options, int64_t now);
+
   // Applies create-time owner, group and ACL overrides with their permission rules.
   Status ApplyCreateOverrides(Node& n, const acl::Caller& caller, const fs::CreateOptions& options,
                               const std::string& p);
 
   Result<fs::FileInfo> Create(const acl::Caller& caller, std::string_view raw_path, const fs::CreateOptions& options,
                               bool is_dir);
+
+  // PutFile: writes the stream to a new content version, then commits it as the file in one transaction.
+  Result<fs::FileInfo> Put(const acl::Caller& caller, std::string_view raw_path, fs::InputStream& data,
+                           const fs::PutOptions& put);
+  // The commit step of Put: a new node over the content version `key` of `size` bytes.
+  Result<fs::FileInfo> CommitPut(const acl::Caller& caller, const std::string& path, const fs::PutOptions& put,
+                                 const std::string& key, int64_t size, const std::optional<std::string>& md5);
 
   Result<fs::FileInfo> GetFileInfo(const acl::Caller& caller, std::string_view raw_path);
 

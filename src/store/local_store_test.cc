@@ -92,6 +92,61 @@ TEST(LocalStoreTest, DeletedContentIsRemovedFromDisk) {
   EXPECT_EQ(CountContentFiles(dir.path()), 0u);
 }
 
+// A stream that fails after some bytes, like a client that goes away mid-upload.
+class BrokenStream final : public fs::InputStream {
+ public:
+  Result<size_t> Read(char* buf, size_t n) override {
+    if (sent_) return IoError("connection reset");
+    sent_ = true;
+    buf[0] = 'x';
+    return std::min<size_t>(n, 1);
+  }
+
+ private:
+  bool sent_ = false;
+};
+
+TEST(LocalStoreTest, PutFileLeavesOneContentFilePerFile) {
+  testing_util::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto fs = store->AsSuperuser();
+  fs::StringInputStream first("first");
+  ASSERT_OK(fs->PutFile("/f", first, {}));
+  EXPECT_EQ(CountContentFiles(dir.path()), 1u);
+  fs::StringInputStream second("second");
+  ASSERT_OK(fs->PutFile("/f", second, {}));  // the replaced version is unlinked
+  EXPECT_EQ(CountContentFiles(dir.path()), 1u);
+  BrokenStream broken;
+  EXPECT_FALSE(fs->PutFile("/f", broken, {}).ok());  // the half-written version is unlinked
+  BrokenStream broken_new;
+  EXPECT_FALSE(fs->PutFile("/g", broken_new, {}).ok());
+  EXPECT_EQ(CountContentFiles(dir.path()), 1u);
+  EXPECT_EQ(*fs::ReadFile(*fs, "/f"), "second");
+  ASSERT_OK(store->CheckConsistency());
+}
+
+TEST(LocalStoreTest, ParallelPutFilesOfOnePathLeaveOneWholeVersion) {
+  testing_util::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto fs = store->AsSuperuser();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      std::string data(100000, static_cast<char>('a' + t));
+      for (int i = 0; i < 5; ++i) {
+        fs::StringInputStream in(data);
+        EXPECT_OK(fs->PutFile("/shared/file", in, {}));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::string content = *fs::ReadFile(*fs, "/shared/file");
+  ASSERT_EQ(content.size(), 100000u);
+  EXPECT_EQ(content, std::string(100000, content[0]));  // one writer's bytes, never a mix
+  EXPECT_EQ(CountContentFiles(dir.path()), 1u);
+  ASSERT_OK(store->CheckConsistency());
+}
+
 TEST(LocalStoreTest, ConcurrentOperationsFromEightThreads) {
   testing_util::TempDir dir;
   auto store = OpenStore(dir.path());

@@ -3,6 +3,8 @@
 
 #include "common/log.h"
 #include "common/path.h"
+#include "encoding/base64.h"
+#include "encoding/digest.h"
 #include "store/local_store_impl.h"
 
 namespace lakeshift::store {
@@ -59,6 +61,26 @@ Status LocalStore::Impl::ApplyCreateOverrides(Node& n, const acl::Caller& caller
   return Status::Ok();
 }
 
+Status LocalStore::Impl::PrepareNewItem(Resolved& r, const acl::Caller& caller, const fs::CreateOptions& options,
+                                        int64_t now) {
+  if (r.found()) {
+    Node& existing = r.node();
+    RETURN_IF_ERROR(CheckConditions(options.conditions, &existing, r.path));
+    if (existing.is_dir) return IsADirectory(r.path);
+    if (!options.overwrite) return AlreadyExists(r.path);
+    size_t parent_index = r.chain.size() - 2;
+    RETURN_IF_ERROR(CheckOn(r, parent_index, caller, acl::kWrite | acl::kExecute));
+    RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite));
+    RETURN_IF_ERROR(nodes->DeleteSubtree(existing.id));
+    r.chain.pop_back();
+    return Status::Ok();
+  }
+  RETURN_IF_ERROR(CheckConditions(options.conditions, nullptr, r.path));
+  if (!r.chain.back().is_dir) return NotADirectory(r.PathAt(r.chain.size() - 1));
+  RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite | acl::kExecute));
+  return CreateMissingDirectories(r, caller, options, /*leave_last=*/true, now);
+}
+
 Result<fs::FileInfo> LocalStore::Impl::Create(const acl::Caller& caller, std::string_view raw_path,
                                               const fs::CreateOptions& options, bool is_dir) {
   std::lock_guard<std::mutex> lock(mu);
@@ -72,26 +94,13 @@ Result<fs::FileInfo> LocalStore::Impl::Create(const acl::Caller& caller, std::st
     RETURN_IF_ERROR(CheckConditions(options.conditions, &r.node(), r.path));
     return r.node().ToFileInfo("/");
   }
-  if (r.found()) {
+  if (is_dir && r.found()) {
     Node& existing = r.node();
     RETURN_IF_ERROR(CheckConditions(options.conditions, &existing, r.path));
-    if (is_dir) {
-      if (!existing.is_dir) return AlreadyExists(r.path + " (a file exists there)");
-      return existing.ToFileInfo(r.path);
-    }
-    if (existing.is_dir) return IsADirectory(r.path);
-    if (!options.overwrite) return AlreadyExists(r.path);
-    size_t parent_index = r.chain.size() - 2;
-    RETURN_IF_ERROR(CheckOn(r, parent_index, caller, acl::kWrite | acl::kExecute));
-    RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite));
-    RETURN_IF_ERROR(nodes->DeleteSubtree(existing.id));
-    r.chain.pop_back();
-  } else {
-    RETURN_IF_ERROR(CheckConditions(options.conditions, nullptr, r.path));
-    if (!r.chain.back().is_dir) return NotADirectory(r.PathAt(r.chain.size() - 1));
-    RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite | acl::kExecute));
-    RETURN_IF_ERROR(CreateMissingDirectories(r, caller, options, /*leave_last=*/true, now));
+    if (!existing.is_dir) return AlreadyExists(r.path + " (a file exists there)");
+    return existing.ToFileInfo(r.path);
   }
+  RETURN_IF_ERROR(PrepareNewItem(r, caller, options, now));
   Node& parent = r.chain.back();
   acl::NewChildRequest request;
   request.is_directory = is_dir;
@@ -101,6 +110,106 @@ Result<fs::FileInfo> LocalStore::Impl::Create(const acl::Caller& caller, std::st
   Node n = NewNode(parent, r.parts.back(), is_dir, request, now);
   RETURN_IF_ERROR(ApplyCreateOverrides(n, caller, options, r.path));
   ASSIGN_OR_RETURN(n.id, nodes->Insert(n));
+  RETURN_IF_ERROR(UpdateParentAfterChildChange(parent, now));
+  RETURN_IF_ERROR(FinishWrite(tx));
+  return n.ToFileInfo(r.path);
+}
+
+namespace {
+
+// Passes a stream through while computing its MD5.
+class Md5Stream final : public fs::InputStream {
+ public:
+  explicit Md5Stream(fs::InputStream& in) : in_(in), md5_(encoding::HashAlgorithm::kMd5) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    ASSIGN_OR_RETURN(size_t got, in_.Read(buf, n));
+    md5_.Update(std::string_view(buf, got));
+    return got;
+  }
+  Result<std::string> Finish() {
+    ASSIGN_OR_RETURN(std::string digest, md5_.Finish());
+    return encoding::Base64Encode(digest);
+  }
+
+ private:
+  fs::InputStream& in_;
+  encoding::Hasher md5_;
+};
+
+}  // namespace
+
+Result<fs::FileInfo> LocalStore::Impl::Put(const acl::Caller& caller, std::string_view raw_path, fs::InputStream& data,
+                                           const fs::PutOptions& put) {
+  ASSIGN_OR_RETURN(std::string path, path::Normalize(raw_path));
+  std::string key = ContentFiles::NewKey();
+  {
+    // Fail before any byte is written when the create could not succeed now: the same checks as the
+    // commit, in a transaction that is rolled back. Then queue the new version for removal, so that a
+    // crash while writing leaves nothing behind; the commit takes it off the queue.
+    std::lock_guard<std::mutex> lock(mu);
+    int64_t now = Now();
+    {
+      Transaction probe(*db);
+      RETURN_IF_ERROR(BeginWrite(probe, now));
+      ASSIGN_OR_RETURN(Resolved r, Resolve(path, now));
+      RETURN_IF_ERROR(CheckTraverse(r, caller));
+      if (r.parts.empty()) return IsADirectory("/");
+      RETURN_IF_ERROR(PrepareNewItem(r, caller, put.create, now));
+    }
+    Transaction tx(*db);
+    RETURN_IF_ERROR(tx.Begin());
+    RETURN_IF_ERROR(nodes->QueueUnlink(key));
+    RETURN_IF_ERROR(tx.Commit());
+    writing_keys.insert(key);
+  }
+  // Whatever happens below, the key leaves the in-flight set; an uncommitted version is then unlinked.
+  struct Release {
+    Impl& impl;
+    const std::string& key;
+    ~Release() {
+      std::lock_guard<std::mutex> lock(impl.mu);
+      impl.writing_keys.erase(key);
+      Status s = impl.ProcessUnlinks();
+      if (!s.ok()) LOG_WARNING("local store: content cleanup deferred: " << s);
+    }
+  } release{*this, key};
+  ASSIGN_OR_RETURN(UniqueFd fd, content->OpenForWrite(key));
+  std::optional<std::string> md5 = put.content_md5;
+  int64_t written = 0;
+  if (!md5 && put.compute_md5) {
+    Md5Stream hashed(data);
+    ASSIGN_OR_RETURN(written, ContentFiles::WriteStreamAt(fd.get(), 0, hashed));
+    ASSIGN_OR_RETURN(md5, hashed.Finish());
+  } else {
+    ASSIGN_OR_RETURN(written, ContentFiles::WriteStreamAt(fd.get(), 0, data));
+  }
+  if (options.fsync) RETURN_IF_ERROR(ContentFiles::Sync(fd.get()));
+  return CommitPut(caller, path, put, key, written, md5);
+}
+
+Result<fs::FileInfo> LocalStore::Impl::CommitPut(const acl::Caller& caller, const std::string& path,
+                                                 const fs::PutOptions& put, const std::string& key, int64_t size,
+                                                 const std::optional<std::string>& md5) {
+  std::lock_guard<std::mutex> lock(mu);
+  int64_t now = Now();
+  Transaction tx(*db);
+  RETURN_IF_ERROR(BeginWrite(tx, now));
+  ASSIGN_OR_RETURN(Resolved r, Resolve(path, now));
+  RETURN_IF_ERROR(CheckTraverse(r, caller));
+  if (r.parts.empty()) return IsADirectory("/");
+  RETURN_IF_ERROR(PrepareNewItem(r, caller, put.create, now));
+  Node& parent = r.chain.back();
+  acl::NewChildRequest request;
+  request.requested_mode = put.create.permission;
+  request.request_umask = put.create.umask;
+  request.owner = caller.user;
+  Node n = NewNode(parent, r.parts.back(), /*is_dir=*/false, request, now);
+  RETURN_IF_ERROR(ApplyCreateOverrides(n, caller, put.create, r.path));
+  n.data_key = key;
+  n.size = size;
+  n.content_md5 = md5.value_or("");
+  ASSIGN_OR_RETURN(n.id, nodes->Insert(n));
+  RETURN_IF_ERROR(nodes->ClearUnlink(key));
   RETURN_IF_ERROR(UpdateParentAfterChildChange(parent, now));
   RETURN_IF_ERROR(FinishWrite(tx));
   return n.ToFileInfo(r.path);

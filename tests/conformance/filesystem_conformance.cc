@@ -86,6 +86,95 @@ TEST_P(FileSystemConformance, CreateMakesParentsAndRejectsTypeClashes) {
   EXPECT_CODE(fs().CreateDirectory("/a/b", exclusive), StatusCode::kAlreadyExists);
 }
 
+// A stream that fails after delivering some bytes (a client that drops mid-upload).
+class FailingStream final : public fs::InputStream {
+ public:
+  explicit FailingStream(std::string head) : head_(std::move(head)) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    if (done_) return IoError("the client went away");
+    done_ = true;
+    size_t count = std::min(n, head_.size());
+    head_.copy(buf, count);
+    return count;
+  }
+
+ private:
+  std::string head_;
+  bool done_ = false;
+};
+
+TEST_P(FileSystemConformance, PutFileCreatesAndReplacesAtomically) {
+  fs::StringInputStream first("first version");
+  fs::PutOptions options;
+  if (caps().properties) {
+    options.create.properties = {{"k", "v"}};
+    options.create.content.content_type = "text/plain";
+  }
+  auto created = fs().PutFile("/p/q/file", first, options);
+  ASSERT_OK(created);
+  EXPECT_EQ(created->size, 13);
+  EXPECT_TRUE(fs().GetFileInfo("/p/q")->is_directory());  // parents appear with the file
+  auto info = fs().GetFileInfo("/p/q/file");
+  ASSERT_OK(info);
+  if (caps().properties) {
+    EXPECT_EQ(info->properties, (fs::Properties{{"k", "v"}}));
+    EXPECT_EQ(info->content.content_type, "text/plain");
+  }
+  EXPECT_TRUE(info->content_md5.empty());
+
+  // A reader of the old version keeps reading it after the replacement.
+  auto reader = fs().OpenRead("/p/q/file", {});
+  ASSERT_OK(reader);
+  fs::StringInputStream second("second");
+  fs::PutOptions replace;
+  replace.compute_md5 = true;
+  auto replaced = fs().PutFile("/p/q/file", second, replace);
+  ASSERT_OK(replaced);
+  EXPECT_NE(replaced->etag, info->etag);
+  if (caps().content_md5) EXPECT_EQ(replaced->content_md5, "qfDmGhN9hqqdtTRl4IAWEg==");  // MD5("second")
+  EXPECT_TRUE(replaced->properties.empty());
+  if (caps().stable_reads) {
+    EXPECT_EQ(*fs::ReadAll(*reader->stream), "first version");
+  } else {
+    EXPECT_FALSE(fs::ReadAll(*reader->stream).ok());  // the old version is gone: an error, never mixed bytes
+  }
+  EXPECT_EQ(*fs::ReadFile(fs(), "/p/q/file"), "second");
+
+  fs::StringInputStream third("third");
+  fs::PutOptions given;
+  given.content_md5 = "given==";
+  auto third_info = fs().PutFile("/p/q/file", third, given);
+  ASSERT_OK(third_info);
+  if (caps().content_md5) EXPECT_EQ(third_info->content_md5, "given==");
+}
+
+TEST_P(FileSystemConformance, PutFileFailuresLeaveTheOldFile) {
+  ASSERT_OK(fs::WriteFile(fs(), "/f", "keep me"));
+  std::string etag = fs().GetFileInfo("/f")->etag;
+  FailingStream broken("partial");
+  EXPECT_CODE(fs().PutFile("/f", broken, {}), StatusCode::kIoError);
+  EXPECT_EQ(*fs::ReadFile(fs(), "/f"), "keep me");
+  EXPECT_EQ(fs().GetFileInfo("/f")->etag, etag);
+  FailingStream broken_new("partial");
+  EXPECT_CODE(fs().PutFile("/new/g", broken_new, {}), StatusCode::kIoError);
+  EXPECT_CODE(fs().GetFileInfo("/new/g"), StatusCode::kNotFound);
+
+  fs::PutOptions exclusive;
+  exclusive.create.conditions.if_none_match = "*";
+  fs::StringInputStream data("x");
+  EXPECT_CODE(fs().PutFile("/f", data, exclusive), StatusCode::kAlreadyExists);
+  fs::PutOptions stale;
+  stale.create.conditions.if_match = "0xNOTTHEETAG";
+  EXPECT_CODE(fs().PutFile("/f", data, stale), StatusCode::kPreconditionFailed);
+  fs::PutOptions no_overwrite;
+  no_overwrite.create.overwrite = false;
+  EXPECT_CODE(fs().PutFile("/f", data, no_overwrite), StatusCode::kAlreadyExists);
+  ASSERT_OK(fs().CreateDirectory("/d", {}));
+  EXPECT_CODE(fs().PutFile("/d", data, {}), StatusCode::kIsADirectory);
+  EXPECT_CODE(fs().PutFile("/f/below", data, {}), StatusCode::kNotADirectory);
+  EXPECT_EQ(*fs::ReadFile(fs(), "/f"), "keep me");
+}
+
 TEST_P(FileSystemConformance, AwkwardNamesRoundTrip) {
   for (const std::string& name : kAwkwardNames) {
     std::string p = "/names/" + name;
