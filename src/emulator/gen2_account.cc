@@ -85,6 +85,7 @@ Result<FilesystemInfo> Gen2Account::CreateFilesystem(const std::string& name, co
   RETURN_IF_ERROR(insert->Run());
   RETURN_IF_ERROR(tx.Commit());
   open_stores_[name] = opened;
+  RETURN_IF_ERROR(leases_->ForgetFilesystem(name));  // left by a delete that crashed half-way
   return info;
 }
 
