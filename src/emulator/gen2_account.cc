@@ -46,6 +46,10 @@ Result<std::unique_ptr<Gen2Account>> Gen2Account::Open(const std::string& direct
   RETURN_IF_ERROR(account->db_->Exec(
       "CREATE TABLE IF NOT EXISTS filesystems (name TEXT PRIMARY KEY, etag TEXT NOT NULL, last_modified_ms "
       "INTEGER NOT NULL, created_ms INTEGER NOT NULL, metadata TEXT NOT NULL) WITHOUT ROWID"));
+  RETURN_IF_ERROR(account->db_->Exec(
+      "CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"));
+  // Its own file: two connections to account.db would trip over each other's read snapshots.
+  ASSIGN_OR_RETURN(account->leases_, LeaseRegistry::Open(directory + "/leases.db"));
   return account;
 }
 
@@ -82,6 +86,7 @@ Result<FilesystemInfo> Gen2Account::CreateFilesystem(const std::string& name, co
   RETURN_IF_ERROR(tx.Commit());
   open_stores_[name] = opened;
   open_blocks_.erase(name);
+  RETURN_IF_ERROR(leases_->ForgetFilesystem(name));  // left by a delete that crashed half-way
   return info;
 }
 
@@ -93,6 +98,7 @@ Status Gen2Account::DeleteFilesystem(const std::string& name) {
   if (db_->Changes() == 0) return NotFound("filesystem " + name);
   open_stores_.erase(name);
   open_blocks_.erase(name);
+  RETURN_IF_ERROR(leases_->ForgetFilesystem(name));
   std::error_code ec;
   std::filesystem::remove_all(directory_ + "/filesystems/" + name, ec);
   return Status::Ok();
@@ -176,6 +182,23 @@ Result<std::shared_ptr<BlockStaging>> Gen2Account::Blocks(const std::string& nam
   std::shared_ptr<BlockStaging> shared = std::move(opened);
   open_blocks_[name] = shared;
   return shared;
+}
+
+Result<std::string> Gen2Account::ServiceProperties() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(store::Statement * s, db_->Prepare("SELECT value FROM settings WHERE name = 'service_properties'"));
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  std::string value = row ? s->Text(0) : "";
+  s->Reset();
+  return value;
+}
+
+Status Gen2Account::SetServiceProperties(const std::string& xml) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(store::Statement * s,
+                   db_->Prepare("INSERT OR REPLACE INTO settings (name, value) VALUES ('service_properties', ?)"));
+  s->Bind(1, xml);
+  return s->Run();
 }
 
 }  // namespace lakeshift::emulator

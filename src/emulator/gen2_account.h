@@ -1,6 +1,7 @@
 #pragma once
-// The Gen2 emulator's storage account: a registry of filesystems (containers) in <dir>/account.db and one
-// local namespace store per filesystem in <dir>/filesystems/<name>/, opened on first use.
+// The Gen2 emulator's storage account: a registry of filesystems (containers) in <dir>/account.db, one
+// local namespace store per filesystem in <dir>/filesystems/<name>/, opened on first use, and the leases
+// on filesystems and paths (in <dir>/leases.db).
 
 #include <map>
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include "common/result.h"
 #include "emulator/block_staging.h"
+#include "emulator/gen2_lease.h"
 #include "fs/filesystem.h"
 #include "store/local_store.h"
 
@@ -54,12 +56,20 @@ class Gen2Account {
   // <dir>/filesystems/<name>/blocks/ beside its store.
   Result<std::shared_ptr<BlockStaging>> Blocks(const std::string& name);
 
+  // The Blob service properties document (gen2_service.h); empty until first set.
+  Result<std::string> ServiceProperties();
+  Status SetServiceProperties(const std::string& xml);
+
+  // Leases on this account's filesystems and paths (persisted in <dir>/leases.db).
+  LeaseRegistry& leases() { return *leases_; }
+
  private:
   Gen2Account(std::string directory, std::string name);
   std::string directory_;
   std::string name_;
   std::mutex mu_;
   std::unique_ptr<store::Database> db_;
+  std::unique_ptr<LeaseRegistry> leases_;
   std::map<std::string, std::shared_ptr<store::LocalStore>> open_stores_;
   std::map<std::string, std::shared_ptr<BlockStaging>> open_blocks_;
 };

@@ -21,7 +21,10 @@ std::vector<SasPermissions> Options(std::initializer_list<const char*> letters) 
 std::vector<SasPermissions> RequiredPermissions(const Gen2Request& r) {
   const std::string& m = r.method();
   std::string comp = r.Query("comp").value_or("");
-  if (r.filesystem.empty()) return Options({"l"});  // list filesystems / containers
+  if (r.filesystem.empty()) {
+    if (comp == "properties") return Options({m == "PUT" ? "w" : "r"});  // Blob service properties
+    return Options({"l"});                                               // list filesystems / containers
+  }
   if (!r.has_path) {
     if (m == "PUT" && comp.empty()) return Options({"c"});
     if (m == "DELETE") return Options({"d"});

@@ -4,7 +4,11 @@
 #include "common/path.h"
 #include "emulator/gen2_blocks.h"
 #include "emulator/gen2_dfs.h"
+#include "emulator/gen2_lease_ops.h"
 #include "emulator/gen2_list_blobs.h"
+#include "emulator/gen2_service.h"
+#include "encoding/base64.h"
+#include "encoding/digest.h"
 #include "encoding/time_format.h"
 #include "gen2/wire.h"
 
@@ -42,7 +46,10 @@ Status ListContainers(Gen2Request& r, Gen2Account& account, http::ResponseWriter
   ASSIGN_OR_RETURN(int64_t max, QueryInt(r, "maxresults", 5000));
   std::string prefix = r.Query("prefix").value_or("");
   std::string marker = r.Query("marker").value_or("");
-  ASSIGN_OR_RETURN(FilesystemPage page, account.ListFilesystems(prefix, marker, static_cast<int>(max)));
+  // Markers name the next container as /<account>/<name>, as the service's do.
+  const std::string marker_prefix = "/" + account.name() + "/";
+  std::string from = marker.starts_with(marker_prefix) ? marker.substr(marker_prefix.size()) : marker;
+  ASSIGN_OR_RETURN(FilesystemPage page, account.ListFilesystems(prefix, from, static_cast<int>(max)));
   bool with_metadata = r.Query("include").value_or("").find("metadata") != std::string::npos;
   std::string base = "http://" + r.Header("Host").value_or("127.0.0.1") + "/" + account.name();
   std::string xml = "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?><EnumerationResults ServiceEndpoint=\"" +
@@ -53,11 +60,12 @@ Status ListContainers(Gen2Request& r, Gen2Account& account, http::ResponseWriter
   xml += "<Containers>";
   for (const FilesystemInfo& f : page.items) {
     xml += "<Container><Name>" + XmlEscape(f.name) + "</Name><Properties><Last-Modified>" +
-           encoding::FormatRfc1123(f.last_modified_ms) + "</Last-Modified><Etag>\"" + f.etag +
-           "\"</Etag><LeaseStatus>unlocked</LeaseStatus><LeaseState>available</LeaseState>"
+           encoding::FormatRfc1123(f.last_modified_ms) + "</Last-Modified><Etag>\"" + f.etag + "\"</Etag>" +
+           LeaseXml(FilesystemLease(f.name, account)) +
            "<DefaultEncryptionScope>$account-encryption-key</DefaultEncryptionScope>"
            "<DenyEncryptionScopeOverride>false</DenyEncryptionScopeOverride><HasImmutabilityPolicy>false"
-           "</HasImmutabilityPolicy><HasLegalHold>false</HasLegalHold></Properties>";
+           "</HasImmutabilityPolicy><HasLegalHold>false</HasLegalHold><ImmutableStorageWithVersioningEnabled>false"
+           "</ImmutableStorageWithVersioningEnabled></Properties>";
     if (with_metadata) {
       xml += "<Metadata>";
       for (const auto& [k, v] : f.metadata) xml += "<" + k + ">" + XmlEscape(v) + "</" + k + ">";
@@ -65,7 +73,8 @@ Status ListContainers(Gen2Request& r, Gen2Account& account, http::ResponseWriter
     }
     xml += "</Container>";
   }
-  xml += "</Containers><NextMarker>" + XmlEscape(page.next_marker) + "</NextMarker></EnumerationResults>";
+  std::string next = page.next_marker.empty() ? "" : marker_prefix + page.next_marker;
+  xml += "</Containers><NextMarker>" + XmlEscape(next) + "</NextMarker></EnumerationResults>";
   return Send(r, out, 200, {{"Content-Type", "application/xml"}}, xml);
 }
 
@@ -89,7 +98,14 @@ Status ContainerOp(Gen2Request& r, Gen2Account& account, http::ResponseWriter& o
                  {"Last-Modified", encoding::FormatRfc1123(created->last_modified_ms)},
                  {"Content-Length", "0"}});
   }
+  if (m == "PUT" && comp == "rename") {
+    // Accounts with a hierarchical namespace cannot rename containers: the service refuses the comp value.
+    SendError(r, out, Api::kBlob, MakeError(400, "InvalidQueryParameterValue", "container rename is not supported"),
+              {.xml_details = {{"QueryParameterName", "comp"}, {"QueryParameterValue", "rename"}}});
+    return Status::Ok();
+  }
   if (m == "PUT" && comp == "metadata") {
+    RETURN_IF_ERROR(CheckFilesystemRead(r, account, Api::kBlob));  // a lease binds metadata only when named
     auto info = account.SetFilesystemMetadata(r.filesystem, MetadataFrom(r));
     if (!info.ok()) return missing(info.status());
     return Send(
@@ -97,6 +113,7 @@ Status ContainerOp(Gen2Request& r, Gen2Account& account, http::ResponseWriter& o
         {{"ETag", gen2::QuotedEtag(info->etag)}, {"Last-Modified", encoding::FormatRfc1123(info->last_modified_ms)}});
   }
   if (m == "DELETE" && comp.empty()) {
+    RETURN_IF_ERROR(CheckFilesystemWrite(r, account, Api::kBlob));
     Status s = account.DeleteFilesystem(r.filesystem);
     if (!s.ok()) return missing(s);
     return Send(r, out, 202, {{"Content-Length", "0"}});
@@ -108,7 +125,10 @@ Status ContainerOp(Gen2Request& r, Gen2Account& account, http::ResponseWriter& o
   if ((m == "GET" || m == "HEAD") && (comp.empty() || comp == "metadata")) {
     auto info = account.GetFilesystem(r.filesystem);
     if (!info.ok()) return missing(info.status());
-    return Send(r, out, 200, ContainerHeaders(*info));
+    RETURN_IF_ERROR(CheckFilesystemRead(r, account, Api::kBlob));
+    http::Headers h = ContainerHeaders(*info);
+    AddLeaseHeaders(h, FilesystemLease(r.filesystem, account));
+    return Send(r, out, 200, h);
   }
   return MakeError(400, "UnsupportedQueryParameter",
                    "container operation comp=" + comp + " with " + m + " is not supported by the emulator yet");
@@ -156,6 +176,9 @@ Status SetBlobHttpHeaders(Gen2Request& r, fs::FileSystem& store, http::ResponseW
   // Set Blob Properties replaces every content header.
   fs::ContentHeaders h = BlobContentHeadersFrom(r, /*content_type_fallback=*/false);
   ASSIGN_OR_RETURN(fs::FileInfo info, store.SetProperties(r.path, current.properties, h, conditions));
+  if (info.is_file()) {  // like the other content headers, an MD5 not given is cleared
+    ASSIGN_OR_RETURN(info, store.SetContentMd5(r.path, r.Header("x-ms-blob-content-md5").value_or(""), {}));
+  }
   return Send(r, out, 200,
               {{"ETag", gen2::QuotedEtag(info.etag)}, {"Last-Modified", encoding::FormatRfc1123(info.change_time_ms)}});
 }
@@ -253,11 +276,20 @@ Status HandleBlob(Gen2Request& r, Gen2Account& account, http::ResponseWriter& ou
   }
   if (r.filesystem.empty()) {
     if (m == "GET" && r.Query("comp") == "list") return ListContainers(r, account, out);
+    if (r.Query("restype") == "service" && r.Query("comp") == "properties") {
+      return HandleServiceProperties(r, account, out);
+    }
     return MakeError(400, "UnsupportedQueryParameter", "this account-level Blob operation is not supported yet");
   }
+  std::string comp = r.Query("comp").value_or("");
+  if (m == "PUT" && comp == "lease") return HandleLeaseRequest(r, account, Api::kBlob, out);
   if (!r.has_path) return ContainerOp(r, account, out);
   ASSIGN_OR_RETURN(auto store, FileSystemFor(r, account, Api::kBlob));
-  std::string comp = r.Query("comp").value_or("");
+  if ((m == "PUT" &&
+       (comp.empty() || comp == "metadata" || comp == "properties" || comp == "block" || comp == "blocklist")) ||
+      (m == "DELETE" && comp.empty())) {
+    RETURN_IF_ERROR(CheckPathWrite(r, account, Api::kBlob));  // a leased blob is written only with its lease
+  }
   if (comp.empty() && m == "PUT") {
     ASSIGN_OR_RETURN(auto blocks, BlocksFor(r, account));
     return PutBlob(r, *store, *blocks, out);
@@ -279,11 +311,12 @@ Status HandleBlob(Gen2Request& r, Gen2Account& account, http::ResponseWriter& ou
   if (m == "PUT" && comp == "expiry") return SetExpiry(r, *store, out);
   if (m == "HEAD" && comp.empty()) {
     ASSIGN_OR_RETURN(fs::FileInfo info, store->GetFileInfo(r.path));
-    http::Headers h = PathPropertyHeaders(info);
+    RETURN_IF_ERROR(CheckPathRead(r, account, Api::kBlob));
+    http::Headers h = PathPropertyHeaders(info, PathLease(r, account));
     h.Remove("x-ms-properties");
     return SendHead(r, out, Api::kBlob, h, info.size);
   }
-  if (m == "GET" && comp.empty()) return SendFileContent(r, *store, out, Api::kBlob);
+  if (m == "GET" && comp.empty()) return SendFileContent(r, account, *store, out, Api::kBlob);
   return MakeError(400, "UnsupportedQueryParameter",
                    "blob operation comp=" + comp + " with " + m + " is not supported by the emulator yet");
 }

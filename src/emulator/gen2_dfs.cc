@@ -4,7 +4,10 @@
 
 #include "common/log.h"
 #include "common/path.h"
+#include "emulator/gen2_copy.h"
+#include "emulator/gen2_lease_ops.h"
 #include "encoding/base64.h"
+#include "encoding/digest.h"
 #include "encoding/time_format.h"
 #include "gen2/wire.h"
 
@@ -15,6 +18,7 @@ using gen2::Api;
 using gen2::MakeError;
 
 constexpr uint64_t kMaxAppendBytes = 4000ULL << 20;  // the service's per-append limit
+constexpr int64_t kMaxDigestRange = 4LL << 20;       // x-ms-range-get-content-md5/-crc64
 
 Status Send(const Gen2Request& r, http::ResponseWriter& out, int status, http::Headers extra = {},
             std::string_view body = "") {
@@ -109,7 +113,7 @@ Status ListFilesystemsJson(Gen2Request& r, Gen2Account& account, http::ResponseW
   for (const FilesystemInfo& f : page.items) {
     list.push_back({{"etag", f.etag}, {"lastModified", encoding::FormatRfc1123(f.last_modified_ms)}, {"name", f.name}});
   }
-  http::Headers h{{"Content-Type", "application/json;charset=utf-8"}};
+  http::Headers h{{"Content-Type", "application/json; charset=utf-8"}};
   if (!page.next_marker.empty()) h.Set("x-ms-continuation", page.next_marker);
   return Send(r, out, 200, h, nlohmann::json{{"filesystems", list}}.dump());
 }
@@ -138,11 +142,13 @@ Status FilesystemOp(Gen2Request& r, Gen2Account& account, http::ResponseWriter& 
     return s.code() == StatusCode::kNotFound ? MakeError(404, "FilesystemNotFound", "filesystem " + r.filesystem) : s;
   };
   if (m == "DELETE") {
+    RETURN_IF_ERROR(CheckFilesystemWrite(r, account, Api::kDfs));
     Status s = account.DeleteFilesystem(r.filesystem);
     if (!s.ok()) return missing(s);
     return Send(r, out, 202);
   }
   if (m == "HEAD" || (m == "GET" && !r.HasQuery("recursive"))) {
+    RETURN_IF_ERROR(CheckFilesystemRead(r, account, Api::kDfs));
     auto info = account.GetFilesystem(r.filesystem);
     if (!info.ok()) return missing(info.status());
     return Send(r, out, 200,
@@ -156,6 +162,7 @@ Status FilesystemOp(Gen2Request& r, Gen2Account& account, http::ResponseWriter& 
     if (auto v = r.Header("x-ms-properties")) {
       ASSIGN_OR_RETURN(props, gen2::ParseProperties(*v));
     }
+    RETURN_IF_ERROR(CheckFilesystemRead(r, account, Api::kDfs));  // a lease binds metadata only when named
     auto info = account.SetFilesystemMetadata(r.filesystem, props);
     if (!info.ok()) return missing(info.status());
     return Send(
@@ -196,7 +203,7 @@ Status ListPaths(Gen2Request& r, Gen2Account& account, http::ResponseWriter& out
     body += gen2::ListPathsEntryJson(page->entries[i], page->entries[i].path.substr(1));
   }
   body += "]}";
-  http::Headers h{{"Content-Type", "application/json;charset=utf-8"}};
+  http::Headers h{{"Content-Type", "application/json; charset=utf-8"}};
   if (!page->continuation.empty()) h.Set("x-ms-continuation", encoding::Base64Encode(page->continuation));
   return Send(r, out, 200, h, body);
 }
@@ -211,19 +218,34 @@ Status Rename(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http:
     return MakeError(400, "InvalidSourceUri", "x-ms-rename-source \"" + source + "\" is not /<filesystem>/<path>");
   }
   std::vector<std::string_view> parts = path::Split(*decoded);
-  // Path-style clients may include the account segment.
-  if (parts.size() >= 2 && parts[0] == account.name() && parts[1] != r.filesystem) parts.erase(parts.begin());
-  if (parts.size() < 2) return MakeError(400, "InvalidSourceUri", "x-ms-rename-source names no path");
-  if (parts[0] != r.filesystem) {
-    return MakeError(400, "InvalidSourceUri", "renaming across filesystems is not supported by the emulator yet");
+  // Path-style clients put the account first (/<account>/<filesystem>/<path>), unless a filesystem has the
+  // account's name.
+  if (parts.size() >= 3 && parts[0] == account.name() && !account.GetFilesystem(std::string(parts[0])).ok()) {
+    parts.erase(parts.begin());
   }
+  if (parts.size() < 2) return MakeError(400, "InvalidSourceUri", "x-ms-rename-source names no path");
+  const std::string source_fs(parts[0]);
   std::string source_path;
   for (size_t i = 1; i < parts.size(); ++i) source_path += "/" + std::string(parts[i]);
   fs::RenameOptions options;
   options.overwrite = true;  // the destination is replaced unless a condition says otherwise
   ASSIGN_OR_RETURN(options.source_conditions, ParseConditions(r, "x-ms-source-"));
   ASSIGN_OR_RETURN(options.destination_conditions, ParseConditions(r));
-  Status s = store.Rename(source_path, r.path, options);
+  // A leased source moves only with its lease id; a leased destination is replaced only with its own.
+  ASSIGN_OR_RETURN(std::string source_lease, RequestLeaseId(r, "x-ms-source-lease-id"));
+  RETURN_IF_ERROR(account.leases().CheckWrite(source_fs, source_path, source_lease, LeaseTarget::kPath));
+  if (store.GetFileInfo(r.path).ok()) RETURN_IF_ERROR(CheckPathWrite(r, account, Api::kDfs));
+  Status s;
+  if (source_fs == r.filesystem) {
+    s = store.Rename(source_path, r.path, options);
+  } else {
+    auto from = account.Store(source_fs);
+    if (!from.ok() && from.status().code() == StatusCode::kNotFound) {
+      return MakeError(404, "SourcePathNotFound", "filesystem " + source_fs + " does not exist");
+    }
+    RETURN_IF_ERROR(from.status());
+    s = MoveAcross(*(*from)->ForCaller(r.caller), source_path, store, r.path, r.caller);
+  }
   if (!s.ok()) {
     switch (s.code()) {
       case StatusCode::kNotFound: return MakeError(404, "SourcePathNotFound", s.message());
@@ -233,6 +255,7 @@ Status Rename(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http:
       default: return s;
     }
   }
+  RETURN_IF_ERROR(account.leases().Move(source_fs, source_path, r.filesystem, r.path));
   ASSIGN_OR_RETURN(fs::FileInfo info, store.GetFileInfo(r.path));
   auto from = path::Normalize(source_path);
   if (from.ok()) UpdateBlockState(account, r, *from, &info.path);
@@ -262,22 +285,35 @@ Status CreatePath(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, h
     options.content = ContentHeadersFrom(r);
     ASSIGN_OR_RETURN(options.expiry_time_ms, ExpiryAtCreate(r));
   }
+  ASSIGN_OR_RETURN(WriteLease lease, WriteLease::Parse(r));
+  auto existing = store.GetFileInfo(r.path);
+  if (existing.ok()) {
+    RETURN_IF_ERROR(lease.Before(r, account));
+  } else {
+    RETURN_IF_ERROR(account.leases().Forget(r.filesystem, r.path, /*descendants=*/true));  // leases of a gone path
+  }
   auto created = is_dir ? store.CreateDirectory(r.path, options) : store.CreateFile(r.path, options);
   if (!created.ok() && created.status().code() == StatusCode::kAlreadyExists &&
       options.conditions.if_none_match == "*") {
-    return MakeError(409, "PathAlreadyExists", created.status().message());
+    Status exists = MakeError(409, "PathAlreadyExists", created.status().message());
+    if (!existing.ok() || !existing->is_directory()) return exists;
+    SendError(r, out, Api::kDfs, exists, {.headers = {{"x-ms-existing-resource-type", "directory"}}});
+    return Status::Ok();
   }
   RETURN_IF_ERROR(created.status());
+  RETURN_IF_ERROR(lease.After(r, account));
   http::Headers h = EtagHeaders(*created);
   h.Set("Content-Length", "0");
   h.Set("x-ms-request-server-encrypted", "true");
   return Send(r, out, 201, h);
 }
 
-Status Append(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+Status Append(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http::ResponseWriter& out) {
   if (!r.HasQuery("position")) return MakeError(400, "MissingRequiredQueryParameter", "append needs position");
   ASSIGN_OR_RETURN(int64_t position, QueryInt(r, "position", 0));
   ASSIGN_OR_RETURN(bool flush, QueryBool(r, "flush", false));
+  ASSIGN_OR_RETURN(WriteLease lease, WriteLease::Parse(r));
+  RETURN_IF_ERROR(lease.Before(r, account));
   r.http->SetBodyLimit(kMaxAppendBytes);
   BodyStream body(r.http->body());
   fs::AppendOptions options;
@@ -290,12 +326,19 @@ Status Append(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) 
   http::Headers h{{"x-ms-request-server-encrypted", "true"}, {"Content-Length", "0"}};
   if (flush) {
     ASSIGN_OR_RETURN(fs::FileInfo info, store.GetFileInfo(r.path));
+    // The service keeps the Content-Type of an append that flushes as the file's content type.
+    if (auto type = r.Header("Content-Type"); type && *type != info.content.content_type) {
+      fs::ContentHeaders content = info.content;
+      content.content_type = *type;
+      ASSIGN_OR_RETURN(info, store.SetProperties(r.path, info.properties, content, {}));
+    }
     for (const auto& [k, v] : EtagHeaders(info)) h.Set(k, v);
   }
+  RETURN_IF_ERROR(lease.After(r, account));
   return Send(r, out, 202, h);
 }
 
-Status Flush(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+Status Flush(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http::ResponseWriter& out) {
   if (r.http->content_length.value_or(0) != 0 || r.http->chunked) {
     return MakeError(400, "ContentLengthMustBeZero", "a flush carries no body");
   }
@@ -310,14 +353,17 @@ Status Flush(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
     ASSIGN_OR_RETURN(fs::FileInfo current, store.GetFileInfo(r.path));
     options.content = ContentHeadersFrom(r, current.content);
   }
+  ASSIGN_OR_RETURN(WriteLease lease, WriteLease::Parse(r));
+  RETURN_IF_ERROR(lease.Before(r, account));
   ASSIGN_OR_RETURN(fs::FileInfo info, store.Flush(r.path, position, options));
+  RETURN_IF_ERROR(lease.After(r, account));
   http::Headers h = EtagHeaders(info);
   h.Set("Content-Length", "0");
   h.Set("x-ms-request-server-encrypted", "false");
   return Send(r, out, 200, h);
 }
 
-Status SetAccessControl(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+Status SetAccessControl(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http::ResponseWriter& out) {
   fs::AccessControlChange change;
   if (auto v = r.Header("x-ms-owner")) change.owner = *v;
   if (auto v = r.Header("x-ms-group")) change.group = *v;
@@ -331,11 +377,14 @@ Status SetAccessControl(Gen2Request& r, fs::FileSystem& store, http::ResponseWri
     change.acl_entries = std::move(*entries);
   }
   ASSIGN_OR_RETURN(change.conditions, ParseConditions(r));
+  RETURN_IF_ERROR(CheckPathWrite(r, account, Api::kDfs));
   ASSIGN_OR_RETURN(fs::FileInfo info, store.SetAccessControl(r.path, change));
-  return Send(r, out, 200, EtagHeaders(info));
+  http::Headers h = EtagHeaders(info);
+  h.Set("x-ms-namespace-enabled", "true");
+  return Send(r, out, 200, h);
 }
 
-Status SetProperties(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+Status SetProperties(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http::ResponseWriter& out) {
   fs::Properties props;
   if (auto v = r.Header("x-ms-properties")) {
     ASSIGN_OR_RETURN(props, gen2::ParseProperties(*v));
@@ -346,6 +395,7 @@ Status SetProperties(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter
     ASSIGN_OR_RETURN(fs::FileInfo current, store.GetFileInfo(r.path));
     content = ContentHeadersFrom(r, current.content);
   }
+  RETURN_IF_ERROR(CheckPathWrite(r, account, Api::kDfs));
   ASSIGN_OR_RETURN(fs::FileInfo info, store.SetProperties(r.path, props, content, conditions));
   return Send(r, out, 200, EtagHeaders(info));
 }
@@ -427,17 +477,18 @@ Status SetAccessControlRecursive(Gen2Request& r, fs::FileSystem& store, http::Re
                          {"failedEntries", failed},
                          {"failureCount", failures},
                          {"filesSuccessful", files}};
-  http::Headers h{{"Content-Type", "application/json;charset=utf-8"}};
+  // As the service answers: no Content-Type (clients assume JSON), a line break after the object.
+  http::Headers h{{"x-ms-namespace-enabled", "true"}};
   if (!stopped && more) h.Set("x-ms-continuation", encoding::Base64Encode("c" + next));
-  return Send(r, out, 200, h, body.dump());
+  return Send(r, out, 200, h, body.dump() + "\n");
 }
 
-Status UpdatePath(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+Status UpdatePath(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http::ResponseWriter& out) {
   std::string action = r.Query("action").value_or("");
-  if (action == "append") return Append(r, store, out);
-  if (action == "flush") return Flush(r, store, out);
-  if (action == "setAccessControl") return SetAccessControl(r, store, out);
-  if (action == "setProperties") return SetProperties(r, store, out);
+  if (action == "append") return Append(r, account, store, out);
+  if (action == "flush") return Flush(r, account, store, out);
+  if (action == "setAccessControl") return SetAccessControl(r, account, store, out);
+  if (action == "setProperties") return SetProperties(r, account, store, out);
   if (action == "setAccessControlRecursive") return SetAccessControlRecursive(r, store, out);
   return MakeError(400, "InvalidQueryParameterValue", "unknown action \"" + action + "\"");
 }
@@ -446,15 +497,19 @@ Status DeletePath(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, h
   fs::DeleteOptions options;
   ASSIGN_OR_RETURN(options.recursive, QueryBool(r, "recursive", false));
   ASSIGN_OR_RETURN(options.conditions, ParseConditions(r));
+  RETURN_IF_ERROR(store.GetFileInfo(r.path).status());  // a missing path is 404 before any lease question
+  RETURN_IF_ERROR(CheckPathWrite(r, account, Api::kDfs));
   RETURN_IF_ERROR(store.Delete(r.path, options));
   if (auto removed = path::Normalize(r.path); removed.ok()) UpdateBlockState(account, r, *removed, nullptr);
-  return Send(r, out, 200, {{"Content-Length", "0"}});
+  RETURN_IF_ERROR(account.leases().Forget(r.filesystem, r.path, /*descendants=*/true));
+  return Send(r, out, 200, {{"Content-Length", "0"}, {"x-ms-delete-type-permanent", "true"}});
 }
 
-Status GetPathProperties(Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out) {
+Status GetPathProperties(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http::ResponseWriter& out) {
   ASSIGN_OR_RETURN(fs::FileInfo info, store.GetFileInfo(r.path));
   ASSIGN_OR_RETURN(fs::Conditions conditions, ParseConditions(r));
   (void)conditions;
+  RETURN_IF_ERROR(CheckPathRead(r, account, Api::kDfs));
   std::string action = r.Query("action").value_or("");
   if (action == "getAccessControl") {
     ASSIGN_OR_RETURN(acl::AclState state, store.GetAccessControl(r.path));
@@ -465,7 +520,7 @@ Status GetPathProperties(Gen2Request& r, fs::FileSystem& store, http::ResponseWr
     h.Set("x-ms-acl", state.ToSpec());
     return Send(r, out, 200, h);
   }
-  http::Headers h = PathPropertyHeaders(info);
+  http::Headers h = PathPropertyHeaders(info, PathLease(r, account));
   if (action == "getStatus") h.Remove("x-ms-properties");
   return SendHead(r, out, Api::kDfs, h, info.size);
 }
@@ -484,7 +539,7 @@ Result<std::shared_ptr<fs::FileSystem>> FileSystemFor(const Gen2Request& r, Gen2
   return (*store)->ForCaller(r.caller);
 }
 
-http::Headers PathPropertyHeaders(const fs::FileInfo& info) {
+http::Headers PathPropertyHeaders(const fs::FileInfo& info, const LeaseInfo& lease) {
   http::Headers h = EtagHeaders(info);
   h.Set("Content-Length", std::to_string(info.size));
   h.Set("Content-Type", info.content.content_type.empty() ? "application/octet-stream" : info.content.content_type);
@@ -504,22 +559,30 @@ http::Headers PathPropertyHeaders(const fs::FileInfo& info) {
   h.Set("x-ms-group", info.group);
   h.Set("x-ms-permissions", gen2::FormatPermissions(info));
   h.Set("x-ms-blob-type", "BlockBlob");
-  h.Set("x-ms-lease-state", "available");
-  h.Set("x-ms-lease-status", "unlocked");
+  AddLeaseHeaders(h, lease);
   h.Set("x-ms-server-encrypted", "true");
   h.Set("x-ms-access-tier", "Hot");
   h.Set("x-ms-access-tier-inferred", "true");
   return h;
 }
 
-Status SendFileContent(const Gen2Request& r, fs::FileSystem& store, http::ResponseWriter& out, Api api) {
+Status SendFileContent(const Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http::ResponseWriter& out,
+                       Api api) {
   ASSIGN_OR_RETURN(std::optional<ByteRange> range, ParseRange(r));
+  // A digest of the range instead of the stored whole-file MD5, for ranges up to 4 MiB.
+  const bool range_md5 = r.Header("x-ms-range-get-content-md5") == "true";
+  const bool range_crc64 = r.Header("x-ms-range-get-content-crc64") == "true";
+  if (range_md5 && range_crc64) {
+    return MakeError(400, "BothCrc64AndMd5RangeHeaderPresent", "ask for either the MD5 or the CRC-64 of a range");
+  }
   fs::ReadOptions options;
   ASSIGN_OR_RETURN(options.conditions, ParseConditions(r));
   ASSIGN_OR_RETURN(fs::FileInfo info, store.GetFileInfo(r.path));
+  RETURN_IF_ERROR(CheckPathRead(r, account, api));
+  const LeaseInfo lease = PathLease(r, account);
   if (info.is_directory()) {
     http::Headers h = CommonHeaders(r, api);
-    for (const auto& [k, v] : PathPropertyHeaders(info)) h.Set(k, v);
+    for (const auto& [k, v] : PathPropertyHeaders(info, lease)) h.Set(k, v);
     return out.Send(200, std::move(h), "");
   }
   if (range) {
@@ -531,10 +594,14 @@ Status SendFileContent(const Gen2Request& r, fs::FileSystem& store, http::Respon
     options.offset = range->start;
     options.length = range->end < 0 ? -1 : range->end - range->start + 1;
   }
+  const int64_t range_length = options.length < 0 ? info.size - options.offset : options.length;
+  if ((range_md5 || range_crc64) && (!range || range_length > kMaxDigestRange)) {
+    return MakeError(400, "InvalidHeaderValue", "a range digest needs a range of at most 4 MiB");
+  }
   ASSIGN_OR_RETURN(fs::ReadHandle handle, store.OpenRead(r.path, options));
   http::Headers h = CommonHeaders(r, api);
-  for (const auto& [k, v] : PathPropertyHeaders(handle.info)) h.Set(k, v);
-  h.Remove("x-ms-properties");
+  for (const auto& [k, v] : PathPropertyHeaders(handle.info, lease)) h.Set(k, v);
+  for (const char* name : {"x-ms-properties", "x-ms-access-tier", "x-ms-access-tier-inferred"}) h.Remove(name);
   int status = 200;
   if (range) {
     status = 206;
@@ -545,6 +612,22 @@ Status SendFileContent(const Gen2Request& r, fs::FileSystem& store, http::Respon
     h.Remove("Content-MD5");
   }
   h.Remove("Content-Length");
+  if (range_md5 || range_crc64) {
+    std::string data;
+    std::vector<char> chunk(64 * 1024);
+    while (true) {
+      ASSIGN_OR_RETURN(size_t n, handle.stream->Read(chunk.data(), chunk.size()));
+      if (n == 0) break;
+      data.append(chunk.data(), n);
+    }
+    if (range_md5) {
+      ASSIGN_OR_RETURN(std::string md5, encoding::Md5(data));
+      h.Set("Content-MD5", encoding::Base64Encode(md5));
+    } else {
+      h.Set("x-ms-content-crc64", encoding::Base64Encode(encoding::Crc64(data)));
+    }
+    return out.Send(status, std::move(h), data);
+  }
   RETURN_IF_ERROR(out.Start(status, std::move(h), static_cast<uint64_t>(handle.length)));
   std::vector<char> buf(256 * 1024);
   while (true) {
@@ -567,10 +650,11 @@ Status HandleDfs(Gen2Request& r, Gen2Account& account, http::ResponseWriter& out
   }
   ASSIGN_OR_RETURN(auto store, FileSystemFor(r, account, Api::kDfs));
   if (m == "PUT") return CreatePath(r, account, *store, out);
-  if (m == "PATCH") return UpdatePath(r, *store, out);
+  if (m == "PATCH") return UpdatePath(r, account, *store, out);
   if (m == "DELETE") return DeletePath(r, account, *store, out);
-  if (m == "HEAD") return GetPathProperties(r, *store, out);
-  if (m == "GET") return SendFileContent(r, *store, out, Api::kDfs);
+  if (m == "HEAD") return GetPathProperties(r, account, *store, out);
+  if (m == "GET") return SendFileContent(r, account, *store, out, Api::kDfs);
+  if (m == "POST" && r.Header("x-ms-lease-action")) return HandleLeaseRequest(r, account, Api::kDfs, out);
   return MakeError(405, "UnsupportedHttpVerb", m + " is not supported on a path");
 }
 

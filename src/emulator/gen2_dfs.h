@@ -3,6 +3,7 @@
 // success response or returns the error for the dispatcher to render in the DFS form.
 
 #include "emulator/gen2_account.h"
+#include "emulator/gen2_lease.h"
 #include "emulator/gen2_request.h"
 
 namespace lakeshift::emulator {
@@ -15,9 +16,10 @@ Status HandleDfs(Gen2Request& request, Gen2Account& account, http::ResponseWrite
 Result<std::shared_ptr<fs::FileSystem>> FileSystemFor(const Gen2Request& request, Gen2Account& account, gen2::Api api);
 
 // Streams [start, end] of a file as a 200/206 response with the blob/DFS read headers.
-Status SendFileContent(const Gen2Request& request, fs::FileSystem& store, http::ResponseWriter& out, gen2::Api api);
+Status SendFileContent(const Gen2Request& request, Gen2Account& account, fs::FileSystem& store,
+                       http::ResponseWriter& out, gen2::Api api);
 
 // The properties headers of HEAD on a path (Get Blob Properties / Path Get Properties).
-http::Headers PathPropertyHeaders(const fs::FileInfo& info);
+http::Headers PathPropertyHeaders(const fs::FileInfo& info, const LeaseInfo& lease);
 
 }  // namespace lakeshift::emulator

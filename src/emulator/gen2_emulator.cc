@@ -78,7 +78,7 @@ class Gen2EmulatorImpl final : public Gen2Emulator {
       if (bearer && gen2::ToServiceError(status, api).http_status == 401) {
         extra.Set("WWW-Authenticate", BearerChallenge(credentials_));
       }
-      SendError(r, out, api, status, extra);
+      SendError(r, out, api, status, ErrorExtras{extra, {}});
     }
   }
 
@@ -97,7 +97,7 @@ class Gen2EmulatorImpl final : public Gen2Emulator {
     }
     Status fault = status == 503 ? gen2::MakeError(503, "ServerBusy", "injected fault (--faults)")
                                  : gen2::MakeError(500, "InternalError", "injected fault (--faults)");
-    SendError(r, out, api, fault, extra);
+    SendError(r, out, api, fault, ErrorExtras{extra, {}});
     return true;
   }
 

@@ -79,11 +79,11 @@ Status SendHead(const Gen2Request& request, http::ResponseWriter& out, gen2::Api
 }
 
 void SendError(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const Status& status,
-               const http::Headers& extra) {
+               const ErrorExtras& extras) {
   gen2::ServiceError error = gen2::ToServiceError(status, api);
   http::Headers h = CommonHeaders(request, api);
-  for (const auto& [name, value] : extra) h.Set(name, value);
   h.Set("x-ms-error-code", error.code);
+  for (const auto& [name, value] : extras.headers) h.Set(name, value);
   // Our own explanation of what failed, for people reading responses with curl; SDKs ignore it.
   if (!status.message().empty()) {
     std::string detail = status.message().substr(0, 2000);
@@ -99,11 +99,11 @@ void SendError(const Gen2Request& request, http::ResponseWriter& out, gen2::Api 
   std::string time = encoding::FormatIso8601(encoding::NowEpochNanos());
   std::string body;
   if (api == gen2::Api::kDfs) {
-    h.Set("Content-Type", "application/json;charset=utf-8");
+    h.Set("Content-Type", "application/json; charset=utf-8");  // the service's form, space included
     body = gen2::RenderJsonError(error, request.request_id, time);
   } else {
     h.Set("Content-Type", "application/xml");
-    body = gen2::RenderXmlError(error, request.request_id, time);
+    body = gen2::RenderXmlError(error, request.request_id, time, extras.xml_details);
   }
   out.Send(error.http_status, std::move(h), body).IgnoreError();
 }

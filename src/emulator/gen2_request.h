@@ -43,9 +43,15 @@ http::Headers CommonHeaders(const Gen2Request& request, gen2::Api api);
 Status SendHead(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const http::Headers& extra,
                 uint64_t length);
 
+// What some errors carry besides code and message.
+struct ErrorExtras {
+  http::Headers headers;                                         // e.g. x-ms-existing-resource-type
+  std::vector<std::pair<std::string, std::string>> xml_details;  // Blob: QueryParameterName/-Value, ...
+};
+
 // Writes `status` as the API's error response (JSON for DFS, XML for Blob; no body for HEAD).
 void SendError(const Gen2Request& request, http::ResponseWriter& out, gen2::Api api, const Status& status,
-               const http::Headers& extra = {});
+               const ErrorExtras& extras = {});
 
 // Conditional headers (If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since), optionally with
 // a prefix such as "x-ms-source-".

@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <array>
+
 namespace lakeshift::encoding {
 
 struct Hasher::State {
@@ -106,6 +108,24 @@ Result<std::string> HexDecode(std::string_view hex) {
     }
     out.push_back(static_cast<char>(hi * 16 + lo));
   }
+  return out;
+}
+
+std::string Crc64(std::string_view bytes) {
+  static const auto kTable = [] {
+    std::array<uint64_t, 256> t{};
+    for (uint64_t i = 0; i < 256; ++i) {
+      uint64_t c = i;
+      for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? (c >> 1) ^ 0x9A6C9329AC4BC9B5ULL : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint64_t crc = ~uint64_t{0};
+  for (unsigned char b : bytes) crc = kTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+  crc = ~crc;
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
   return out;
 }
 

@@ -37,6 +37,10 @@ Result<std::string> Md5(std::string_view bytes);
 Result<std::string> Sha256(std::string_view bytes);
 Result<std::string> HmacSha256(std::string_view key, std::string_view message);
 
+// Azure Storage's CRC-64 (x-ms-content-crc64): polynomial 0x9A6C9329AC4BC9B5 (reflected), all ones in and out,
+// as the 8 bytes the service sends (little-endian). Base64Encode it for the header.
+std::string Crc64(std::string_view bytes);
+
 std::string HexEncode(std::string_view bytes);        // lower case
 Result<std::string> HexDecode(std::string_view hex);  // either case; errors name the offset
 

@@ -426,6 +426,13 @@ TEST(DigestTest, Sha256AndHmacRfc4231) {
   }
 }
 
+TEST(DigestTest, Crc64AsTheServiceSendsIt) {
+  // "H" -> MlSW/U5mnKQ= is x-ms-content-crc64 from a recorded Get Blob of the real service.
+  EXPECT_EQ(Base64Encode(Crc64("H")), "MlSW/U5mnKQ=");
+  EXPECT_EQ(Base64Encode(Crc64("")), "AAAAAAAAAAA=");
+  EXPECT_EQ(Base64Encode(Crc64("Hello World")), "YeJLfssylmU=");
+}
+
 TEST(DigestTest, Hex) {
   EXPECT_EQ(HexEncode(std::string_view("\x00\x7f\xff", 3)), "007fff");
   EXPECT_EQ(*HexDecode("007FfF"), std::string("\x00\x7f\xff", 3));

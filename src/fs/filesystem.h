@@ -233,6 +233,10 @@ class FileSystem {
   virtual Result<FileInfo> SetProperties(std::string_view path, const Properties& properties,
                                          const std::optional<ContentHeaders>& content,
                                          const Conditions& conditions) = 0;
+  // Replaces a file's stored whole-file MD5 (base64; empty clears it), as Blob Set Blob Properties does
+  // with x-ms-blob-content-md5. kUnsupported where !capabilities().content_md5.
+  virtual Result<FileInfo> SetContentMd5(std::string_view path, std::string_view content_md5,
+                                         const Conditions& conditions) = 0;
 };
 
 // Conveniences over the interface.

@@ -497,4 +497,8 @@ Result<fs::FileInfo> Gen1FileSystem::SetProperties(std::string_view, const fs::P
   return Unsupported("Gen1 files have no user properties or content headers");
 }
 
+Result<fs::FileInfo> Gen1FileSystem::SetContentMd5(std::string_view, std::string_view, const fs::Conditions&) {
+  return Unsupported("Gen1 keeps no whole-file MD5");
+}
+
 }  // namespace lakeshift::gen1client

@@ -37,6 +37,8 @@ class Gen1FileSystem final : public fs::FileSystem {
   Result<fs::FileInfo> SetProperties(std::string_view path, const fs::Properties& properties,
                                      const std::optional<fs::ContentHeaders>& content,
                                      const fs::Conditions& conditions) override;
+  Result<fs::FileInfo> SetContentMd5(std::string_view path, std::string_view content_md5,
+                                     const fs::Conditions& conditions) override;
 
  private:
   Status CheckConditions(const std::string& path, const fs::Conditions& conditions);

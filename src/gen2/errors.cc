@@ -23,6 +23,8 @@ const std::unordered_map<std::string_view, std::string_view>& Messages() {
       {"Crc64Mismatch",
        "The CRC64 value specified in the request did not match with the CRC64 value calculated by the server."},
       {"BlobAlreadyExists", "The specified blob already exists."},
+      {"BothCrc64AndMd5RangeHeaderPresent",
+       "Both x-ms-range-get-content-crc64 header and x-ms-range-get-content-md5 header are present."},
       {"ConditionNotMet", "The condition specified using HTTP conditional header(s) is not met."},
       {"ContainerAlreadyExists", "The specified container already exists."},
       {"ContainerNotFound", "The specified container does not exist."},
@@ -49,8 +51,28 @@ const std::unordered_map<std::string_view, std::string_view>& Messages() {
       {"InvalidSourceOrDestinationResourceType", "The source and destination resource type must be identical."},
       {"InvalidUri", "The request URI is invalid."},
       {"InvalidXmlDocument", "XML specified is not syntactically valid."},
+      {"InvalidXmlNodeValue", "The value for one of the XML nodes is not in the correct format."},
+      {"LeaseAlreadyPresent", "There is already a lease present."},
+      {"LeaseIdMismatch", "The lease ID specified did not match the lease ID for the resource."},
+      {"LeaseIdMismatchWithBlobOperation", "The lease ID specified did not match the lease ID for the blob."},
+      {"LeaseIdMismatchWithContainerOperation", "The lease ID specified did not match the lease ID for the container."},
+      {"LeaseIdMismatchWithLeaseOperation",
+       "The lease ID specified did not match the lease ID for the resource with the specified lease operation."},
+      {"LeaseIdMissing", "There is currently a lease on the resource and no lease ID was specified in the request."},
+      {"LeaseIsAlreadyBroken", "The lease has already been broken and cannot be broken again."},
+      {"LeaseIsBreakingAndCannotBeAcquired",
+       "The lease ID matched, but the lease is currently in breaking state and cannot be acquired until it is "
+       "broken."},
+      {"LeaseIsBreakingAndCannotBeChanged",
+       "The lease ID matched, but the lease is currently in breaking state and cannot be changed."},
+      {"LeaseIsBrokenAndCannotBeRenewed",
+       "The lease ID matched, but the lease has been broken explicitly and cannot be renewed."},
+      {"LeaseLost", "A lease ID was specified, but the lease for the resource has expired."},
+      {"LeaseNotPresent", "There is currently no lease on the resource."},
       {"LeaseNotPresentWithBlobOperation", "There is currently no lease on the blob."},
       {"LeaseNotPresentWithBlockOperation", "There is currently no lease on the blob."},
+      {"LeaseNotPresentWithContainerOperation", "There is currently no lease on the container."},
+      {"LeaseNotPresentWithLeaseOperation", "The lease ID is not present with the specified lease operation."},
       {"Md5Mismatch",
        "The MD5 value specified in the request did not match with the MD5 value calculated by the server."},
       {"MissingContentLengthHeader", "The Content-Length header was not specified."},
@@ -141,10 +163,13 @@ std::string RenderJsonError(const ServiceError& error, std::string_view request_
   return body.dump();
 }
 
-std::string RenderXmlError(const ServiceError& error, std::string_view request_id, std::string_view time_iso) {
-  return "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + XmlEscape(error.code) +
-         "</Code><Message>" + XmlEscape(error.message) + "\nRequestId:" + std::string(request_id) +
-         "\nTime:" + std::string(time_iso) + "</Message></Error>";
+std::string RenderXmlError(const ServiceError& error, std::string_view request_id, std::string_view time_iso,
+                           const std::vector<std::pair<std::string, std::string>>& details) {
+  std::string xml = "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + XmlEscape(error.code) +
+                    "</Code><Message>" + XmlEscape(error.message) + "\nRequestId:" + std::string(request_id) +
+                    "\nTime:" + std::string(time_iso) + "</Message>";
+  for (const auto& [name, value] : details) xml += "<" + name + ">" + XmlEscape(value) + "</" + name + ">";
+  return xml + "</Error>";
 }
 
 }  // namespace lakeshift::gen2

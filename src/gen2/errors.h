@@ -5,6 +5,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.h"
 
@@ -31,7 +33,9 @@ std::string_view StandardMessage(std::string_view code);
 
 // {"error":{"code":"...","message":"<message>\nRequestId:<id>\nTime:<iso>"}}
 std::string RenderJsonError(const ServiceError& error, std::string_view request_id, std::string_view time_iso);
-// <?xml ...?><Error><Code>...</Code><Message>...</Message></Error>
-std::string RenderXmlError(const ServiceError& error, std::string_view request_id, std::string_view time_iso);
+// <?xml ...?><Error><Code>...</Code><Message>...</Message>[<Name>value</Name>...]</Error>; `details` are the
+// elements some errors add, such as QueryParameterName and QueryParameterValue.
+std::string RenderXmlError(const ServiceError& error, std::string_view request_id, std::string_view time_iso,
+                           const std::vector<std::pair<std::string, std::string>>& details = {});
 
 }  // namespace lakeshift::gen2

@@ -590,4 +590,25 @@ Result<fs::FileInfo> Gen2FileSystem::SetProperties(std::string_view raw, const f
   return GetFileInfo(p);
 }
 
+Result<fs::FileInfo> Gen2FileSystem::SetContentMd5(std::string_view raw, std::string_view content_md5,
+                                                   const fs::Conditions& conditions) {
+  ASSIGN_OR_RETURN(std::string p, path::Normalize(raw));
+  // Set Blob Properties replaces every content header: the current ones go along with the new MD5.
+  ASSIGN_OR_RETURN(fs::FileInfo info, GetFileInfo(p));
+  if (info.is_directory()) return IsADirectory(p);
+  DfsCall call = CallFor("PUT", p);
+  call.blob = true;
+  call.query = {{"comp", "properties"}};
+  const fs::ContentHeaders& c = info.content;
+  if (!c.content_type.empty()) call.headers.Set("x-ms-blob-content-type", c.content_type);
+  if (!c.content_encoding.empty()) call.headers.Set("x-ms-blob-content-encoding", c.content_encoding);
+  if (!c.content_language.empty()) call.headers.Set("x-ms-blob-content-language", c.content_language);
+  if (!c.content_disposition.empty()) call.headers.Set("x-ms-blob-content-disposition", c.content_disposition);
+  if (!c.cache_control.empty()) call.headers.Set("x-ms-blob-cache-control", c.cache_control);
+  if (!content_md5.empty()) call.headers.Set("x-ms-blob-content-md5", std::string(content_md5));
+  SetConditions(call.headers, conditions);
+  RETURN_IF_ERROR(client_->Send(call).status());
+  return GetFileInfo(p);
+}
+
 }  // namespace lakeshift::gen2client

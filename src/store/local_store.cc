@@ -212,6 +212,14 @@ class CallerView final : public fs::FileSystem {
       return Status::Ok();
     });
   }
+  Result<fs::FileInfo> SetContentMd5(std::string_view p, std::string_view md5,
+                                     const fs::Conditions& conditions) override {
+    return impl_->UpdateWithWriteAccess(caller_, p, conditions, [&](Node& n, const std::string& path, int64_t) {
+      if (n.is_dir) return IsADirectory(path);
+      n.content_md5 = std::string(md5);
+      return Status::Ok();
+    });
+  }
 
  private:
   std::shared_ptr<LocalStore::Impl> impl_;

@@ -294,6 +294,15 @@ TEST_P(FileSystemConformance, ContentMd5AndHeadersAreStoredAtFlush) {
   EXPECT_EQ(info->content_md5, "kAFQmDzST7DWlj99KOF/cg==");
   EXPECT_EQ(info->content.content_type, "text/plain");
   EXPECT_EQ(info->content.cache_control, "no-cache");
+  // Set afterwards (Blob Set Blob Properties), and cleared.
+  auto set = fs().SetContentMd5("/f", "AQIDBA==", {});
+  ASSERT_OK(set);
+  EXPECT_EQ(set->content_md5, "AQIDBA==");
+  EXPECT_NE(set->etag, info->etag);
+  ASSERT_OK(fs().SetContentMd5("/f", "", {}));
+  EXPECT_EQ(fs().GetFileInfo("/f")->content_md5, "");
+  ASSERT_OK(fs().CreateDirectory("/d", {}));
+  EXPECT_CODE(fs().SetContentMd5("/d", "AQIDBA==", {}), StatusCode::kIsADirectory);
 }
 
 TEST_P(FileSystemConformance, ListingIsPagedInNameOrder) {
