@@ -1,6 +1,7 @@
 #include "emulator/gen1_emulator.h"
 
 #include <cctype>
+#include <filesystem>
 
 #include "common/log.h"
 #include "gen1/errors.h"
@@ -40,6 +41,10 @@ class Gen1EmulatorImpl final : public Gen1Emulator {
   explicit Gen1EmulatorImpl(Gen1EmulatorOptions options) : options_(std::move(options)), faults_(options_.faults) {}
 
   Status Open() {
+    // The store creates only its own directory; <data> itself may be new (`lakeshift emulate` passes <data>/gen1).
+    std::error_code ec;
+    std::filesystem::create_directories(options_.data_dir, ec);
+    if (ec) return IoError("cannot create " + options_.data_dir + ": " + ec.message());
     if (options_.identity == nullptr) {
       identity::ProviderOptions po;
       po.data_dir = options_.data_dir + "/identity";

@@ -1,9 +1,11 @@
 """Fixtures that run the lakeshift emulators as real processes on free ports, with their own data dirs."""
+import collections
 import json
 import os
 import re
 import subprocess
 import tempfile
+import threading
 
 import pytest
 
@@ -78,7 +80,8 @@ class LocalEmulators:
     def __init__(self, principals=None, extra_args=()):
         self.data = tempfile.TemporaryDirectory(prefix="lakeshift-emulate-")
         self.principals = principals or {}
-        args = [lakeshift_binary(), "emulate", "--data", self.data.name, "--identity-port", "0", "--gen2-port", "0"]
+        args = [lakeshift_binary(), "emulate", "--data", self.data.name, "--identity-port", "0", "--gen2-port", "0",
+                "--gen1-port", "0"]
         if self.principals:
             path = os.path.join(self.data.name, "principals.json")
             with open(path, "w") as f:
@@ -97,6 +100,15 @@ class LocalEmulators:
         with open(os.path.join(self.data.name, "emulators.json")) as f:
             self.info = json.load(f)
         self.ca_file = self.info["ca_file"]
+        # The access log goes to stderr: keep reading both pipes, or a long test fills them and the emulators
+        # block. The last lines stay in `log` for debugging.
+        self.log = collections.deque(maxlen=200)
+        for pipe in (self.process.stdout, self.process.stderr):
+            threading.Thread(target=self._drain, args=(pipe,), daemon=True).start()
+
+    def _drain(self, pipe):
+        for line in pipe:
+            self.log.append(line)
 
     def credential(self, client_id, client_secret):
         """An azure-identity credential that gets its tokens from the local identity provider."""
