@@ -5,10 +5,13 @@ ACLs including the recursive calls, expiry, odd names), the Gen1 ACL rules for O
 
 Most tests act as alice, an ordinary principal who owns her working directory; the admin (a superuser, like an
 Owner of the account) prepares what she may not do herself."""
+import contextlib
 import json
 import os
 import pathlib
+import re
 import ssl
+import subprocess
 import tempfile
 import time
 import urllib.parse
@@ -25,7 +28,7 @@ from azure.datalake.store.exceptions import DatalakeBadOffsetException, Datalake
 from azure.datalake.store.lib import DataLakeCredential
 from azure.datalake.store.retry import NoRetryPolicy
 
-from conftest import LocalEmulators
+from conftest import LocalEmulators, lakeshift_binary
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 GROUP = "6b0f3d2e-1c4a-4e5b-9f7d-2a8c1e3b5d40"   # /proj's owning group; carol is a member
@@ -50,18 +53,26 @@ def oid(name):
     return PRINCIPALS[name]["object_id"]
 
 
+@contextlib.contextmanager
+def ca_bundle(path):
+    """Trust the emulator's certificate: requests (inside the SDK) takes REQUESTS_CA_BUNDLE before any session
+    default, and the recursive ACL calls' worker processes inherit it."""
+    saved = os.environ.get("REQUESTS_CA_BUNDLE")
+    os.environ["REQUESTS_CA_BUNDLE"] = path
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        else:
+            os.environ["REQUESTS_CA_BUNDLE"] = saved
+
+
 @pytest.fixture(scope="module")
 def emulators():
     e = LocalEmulators(principals=PRINCIPALS)
-    # requests (inside the SDK) takes its CA bundle from the environment before any session default; the
-    # recursive ACL calls' worker processes inherit it too.
-    saved = os.environ.get("REQUESTS_CA_BUNDLE")
-    os.environ["REQUESTS_CA_BUNDLE"] = e.ca_file
-    yield e
-    if saved is None:
-        os.environ.pop("REQUESTS_CA_BUNDLE", None)
-    else:
-        os.environ["REQUESTS_CA_BUNDLE"] = saved
+    with ca_bundle(e.ca_file):
+        yield e
     e.stop()
 
 
@@ -793,3 +804,38 @@ def test_expired_forged_and_missing_tokens_are_refused(emulators):
     refused(emulators, ".".join([head, payload, ("A" if signature[0] != "A" else "B") + signature[1:]]))
     r = requests.get(emulators.info["gen1"]["url"] + "/webhdfs/v1/?op=LISTSTATUS", verify=emulators.ca_file)
     assert r.status_code == 401
+
+
+# ---- `lakeshift emulate gen1` on its own ----------------------------------------------------------------------
+
+def test_emulate_gen1_alone_serves_its_own_identity_provider():
+    """One port for both: the WebHDFS API and the token endpoint (the SDK wants https, so --cert)."""
+    with tempfile.TemporaryDirectory(prefix="lakeshift-gen1-alone-") as data:
+        cert, key = os.path.join(data, "cert.pem"), os.path.join(data, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
+        process = subprocess.Popen([lakeshift_binary(), "emulate", "gen1", "--listen", "127.0.0.1:0", "--data",
+                                    os.path.join(data, "lake"), "--cert", cert, "--cert-key", key],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            lines = [process.stdout.readline(), process.stdout.readline()]
+            url = re.search(r"Gen1 emulator: (https://\S+)/webhdfs/v1/", lines[0]).group(1)
+            authority, client_id, secret = re.search(
+                r"Identity provider: (\S+) \(admin client id (\S+), secret (\S+)\)", lines[1]).groups()
+            assert authority.startswith(url)
+            body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": client_id,
+                                           "client_secret": secret, "resource": "https://datalake.azure.net/"})
+            context = ssl.create_default_context(cafile=cert)
+            with urllib.request.urlopen(authority + "/oauth2/token", data=body.encode(), context=context) as r:
+                token = json.load(r)
+            with ca_bundle(cert):
+                store, suffix = urllib.parse.urlsplit(url).netloc.split(".", 1)
+                fs = AzureDLFileSystem(token=credential_from(token, "alone"), store_name=store, url_suffix=suffix)
+                write(fs, "/hello/world.txt", b"hello")
+                assert fs.cat("/hello/world.txt") == b"hello"
+                assert fs.info("/")["group"] == ZERO_GUID
+                assert fs.info("/hello/world.txt")["group"] == ZERO_GUID
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
