@@ -14,6 +14,8 @@ namespace {
 
 using gen1::MakeError;
 
+constexpr std::string_view kNotFoundHex = "0x8309000A";  // the service's internal code for a missing path
+
 // Request body of APPEND/CREATE as the store's stream type.
 class BodyStream final : public fs::InputStream {
  public:
@@ -36,17 +38,21 @@ struct Call {
   std::string request_id;
 
   http::Headers Headers() const {
-    return {{"x-ms-request-id", request_id},
-            {"x-ms-webhdfs-version", options.webhdfs_version},
-            {"Status", "0x0"},
-            {"Cache-Control", "no-cache, no-cache, no-store, max-age=0"},
-            {"Expires", "-1"},
-            {"Pragma", "no-cache"},
-            {"X-Content-Type-Options", "nosniff"}};
+    http::Headers h{{"x-ms-request-id", request_id},
+                    {"x-ms-webhdfs-version", options.webhdfs_version},
+                    {"Status", "0x0"},
+                    {"Cache-Control", "no-cache, no-cache, no-store, max-age=0"},
+                    {"Expires", "-1"},
+                    {"Pragma", "no-cache"},
+                    {"X-Content-Type-Options", "nosniff"}};
+    if (r.extension) h.Remove("x-ms-webhdfs-version");  // not on /WebHdfsExt answers (recordings of SETEXPIRY)
+    return h;
   }
-  Status Json(int status, std::string_view body) const {
+  // `status_hex`: the service's internal code, e.g. "0x8309000A" with a {"boolean":false} for a missing path.
+  Status Json(int status, std::string_view body, std::string_view status_hex = "0x0") const {
     http::Headers h = Headers();
     h.Set("Content-Type", "application/json; charset=utf-8");
+    if (h.Get("Status")) h.Set("Status", status_hex);
     return out.Send(status, std::move(h), body);
   }
   Status Empty(int status, http::Headers extra = {}) const {
@@ -59,6 +65,8 @@ struct Call {
     std::string host = http.headers.Get("Host").value_or("localhost");
     return (http.tls ? "https://" : "http://") + host + http.path;
   }
+  // The URL of this request, query included (CREATE's Location).
+  std::string Url() const { return PathUrl() + (http.query.empty() ? "" : "?" + http.query); }
   // The URL of this request with one more parameter: where a 307 sends clients that did not ask to skip
   // the redirect.
   std::string UrlWith(std::string_view extra_param) const {
@@ -126,7 +134,7 @@ Status Open(Call& c) {
   ro.length = length < 0 ? -1 : std::min(length, info.size - offset);
   ASSIGN_OR_RETURN(fs::ReadHandle handle, c.fs.OpenRead(c.r.path, ro));
   http::Headers h = c.Headers();
-  h.Set("Content-Type", "application/octet-stream");
+  if (handle.length > 0) h.Set("Content-Type", "application/octet-stream");  // none on empty reads (recordings)
   RETURN_IF_ERROR(c.out.Start(200, std::move(h), static_cast<uint64_t>(handle.length)));
   std::vector<char> buf(1 << 20);
   while (true) {
@@ -252,7 +260,7 @@ Status Create(Call& c) {
   if (has_body || flag != SyncFlag::kData) {
     RETURN_IF_ERROR(AppendBody(c, int64_t{0}, has_body ? SyncFlag::kMetadata : flag, true));
   }
-  return c.Empty(201, {{"Location", c.PathUrl()}});
+  return c.Empty(201, {{"Location", c.Url()}});
 }
 
 Status Append(Call& c) {
@@ -317,7 +325,9 @@ Status Rename(Call& c) {
   if (s.code() == StatusCode::kNotFound || s.code() == StatusCode::kParentNotFound ||
       s.code() == StatusCode::kAlreadyExists || s.code() == StatusCode::kInvalidRename) {
     LOG_DEBUG("RENAME " << c.r.path << " -> " << target << ": " << s);
-    return c.Json(200, gen1::BooleanJson(false));  // the service answers false, not an error
+    // The service answers false, not an error; a missing source still shows in the internal code.
+    bool missing = s.code() == StatusCode::kNotFound || s.code() == StatusCode::kParentNotFound;
+    return c.Json(200, gen1::BooleanJson(false), missing ? kNotFoundHex : "0x0");
   }
   RETURN_IF_ERROR(s);
   return c.Json(200, gen1::BooleanJson(true));
@@ -330,7 +340,7 @@ Status Delete(Call& c) {
   fs::DeleteOptions d;
   d.recursive = recursive;
   Status s = c.fs.Delete(c.r.path, d);
-  if (s.code() == StatusCode::kNotFound) return c.Json(200, gen1::BooleanJson(false));
+  if (s.code() == StatusCode::kNotFound) return c.Json(200, gen1::BooleanJson(false), kNotFoundHex);
   if (s.code() == StatusCode::kDirectoryNotEmpty) {
     return MakeError(
         403, "IOException",

@@ -160,5 +160,26 @@ TEST_F(FrontEndTest, ErrorsAreRemoteExceptions) {
   EXPECT_EQ(Json("PUT", "/nope?op=RENAME&destination=/x")["boolean"], false);
 }
 
+TEST_F(FrontEndTest, HeadersAreTheServices) {
+  auto created = Call("PUT", "/f?op=CREATE&write=true&overwrite=true");
+  EXPECT_EQ(created.status, 201);
+  EXPECT_EQ(created.headers.Get("Location").value_or(""),
+            server_->base_url() + "/webhdfs/v1/f?op=CREATE&write=true&overwrite=true");
+  EXPECT_EQ(created.headers.Get("Status").value_or(""), "0x0");
+  EXPECT_TRUE(created.headers.Get("x-ms-webhdfs-version").has_value());
+  auto empty_read = Call("GET", "/f?op=OPEN&read=true&offset=0&length=0");
+  EXPECT_EQ(empty_read.status, 200);
+  EXPECT_FALSE(empty_read.headers.Get("Content-Type").has_value());  // none for an empty body
+  auto renamed = Call("PUT", "/nope?op=RENAME&destination=/x");
+  EXPECT_EQ(renamed.headers.Get("Status").value_or(""), "0x8309000A");  // false, and why
+  http::ClientRequest expiry;
+  expiry.method = "PUT";
+  expiry.url = server_->base_url() + "/WebHdfsExt/f?op=SETEXPIRY&expiryOption=NeverExpire";
+  auto extension = client_.Send(expiry);
+  ASSERT_OK(extension);
+  EXPECT_EQ(extension->status, 200);
+  EXPECT_FALSE(extension->headers.Get("x-ms-webhdfs-version").has_value());
+}
+
 }  // namespace
 }  // namespace lakeshift::webhdfs
