@@ -110,6 +110,9 @@ TEST_F(FrontEndTest, AFullPageCarriesItsLastNameAsTheToken) {
   EXPECT_TRUE(page["FileStatuses"]["FileStatus"].empty());
   page = Json("GET", "/dir?op=LISTSTATUS&listSize=5&api-version=2018-09-01");
   EXPECT_EQ(page["FileStatuses"]["continuationToken"], "");
+  page = Json("GET", "/dir?op=LISTSTATUS&listBefore=c&api-version=2018-09-01");
+  ASSERT_EQ(page["FileStatuses"]["FileStatus"].size(), 2u);
+  EXPECT_EQ(page["FileStatuses"]["FileStatus"][1]["pathSuffix"], "b");
   // Before 2018-09-01 there were no tokens at all.
   page = Json("GET", "/dir?op=LISTSTATUS&listSize=2&api-version=2018-05-01");
   EXPECT_FALSE(page["FileStatuses"].contains("continuationToken"));

@@ -466,6 +466,40 @@ def test_upload_and_download_in_chunks(alice, work, tmp_path):
         multithread.ADLDownloader(alice, f"{work}/nothing", str(tmp_path / "none"))
 
 
+def test_single_files_and_empty_ones(alice, work, tmp_path):
+    (tmp_path / "one.txt").write_bytes(b"one")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    alice.mkdir(f"{work}/into")
+    multithread.ADLUploader(alice, f"{work}/into", str(tmp_path / "one.txt"), nthreads=2)  # into the directory
+    multithread.ADLUploader(alice, f"{work}/empty.txt", str(tmp_path / "empty.txt"), nthreads=2)
+    assert alice.cat(f"{work}/into/one.txt") == b"one"
+    assert alice.info(f"{work}/empty.txt")["length"] == 0
+    multithread.ADLDownloader(alice, f"{work}/into/one.txt", str(tmp_path / "back.txt"), nthreads=2)
+    multithread.ADLDownloader(alice, f"{work}/empty.txt", str(tmp_path / "back-empty.txt"), nthreads=2)
+    assert (tmp_path / "back.txt").read_bytes() == b"one"
+    assert (tmp_path / "back-empty.txt").read_bytes() == b""
+    with pytest.raises(FileExistsError):
+        multithread.ADLDownloader(alice, f"{work}/into/one.txt", str(tmp_path / "back.txt"), nthreads=2)
+
+
+def test_two_clients_see_each_others_changes(emulators, alice, work):
+    other = connect(emulators, credential_from(fetch_token(emulators, PRINCIPALS["alice"]),
+                                               emulators.info["tenant_id"]))
+    assert other.ls(work) == []
+    alice.touch(f"{work}/new")
+    assert other.ls(work, invalidate_cache=False) == []  # the SDK's own directory cache
+    assert other.ls(work) == [f"{work[1:]}/new"]
+    other.rm(f"{work}/new")
+    assert not alice.exists(f"{work}/new")
+
+
+def test_unreachable_store(emulators):
+    fs = AzureDLFileSystem(token=credential_from(fetch_token(emulators, PRINCIPALS["alice"]), "t"),
+                           store_name="127", url_suffix="0.0.1:9")  # nothing listens on the discard port
+    with pytest.raises(DatalakeRESTException):
+        fs.azure.call("LISTSTATUS", "/", retry_policy=NoRetryPolicy())
+
+
 def test_put_and_get(alice, work, tmp_path):
     source = tmp_path / "src"
     source.write_bytes(b"x" * 100000)
