@@ -11,7 +11,7 @@ PACKAGES=(
   libboost1.81-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libpq-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
   clang-format clang-tidy python3
-  python3-pytest python3-azure python3-azure-datalake-store openssl
+  python3-pytest python3-azure python3-azure-datalake-store python3-yaml openssl
   libsecret-1-0
 )
 # npm fetches AzCopy; a Node.js that brings its own npm is fine, else Debian's.

@@ -41,6 +41,7 @@ class Gen1EmulatorImpl final : public Gen1Emulator {
   explicit Gen1EmulatorImpl(Gen1EmulatorOptions options) : options_(std::move(options)), faults_(options_.faults) {}
 
   Status Open() {
+    // The store creates only its own directory; <data> itself may be new (`lakeshift emulate` passes <data>/gen1).
     std::error_code ec;
     std::filesystem::create_directories(options_.data_dir, ec);
     if (ec) return IoError("cannot create " + options_.data_dir + ": " + ec.message());

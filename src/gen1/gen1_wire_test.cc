@@ -49,6 +49,10 @@ TEST(Gen1WireTest, FileStatusesPutTheTokenFirst) {
   EXPECT_EQ(json.rfind(R"({"FileStatuses":{"continuationToken":"b.txt","FileStatus":[{"length":6)", 0), 0u) << json;
 }
 
+TEST(Gen1WireTest, FileStatusesBeforeApiVersion20180901HaveNoToken) {
+  EXPECT_EQ(FileStatusesJson({}, {}, std::nullopt), R"({"FileStatuses":{"FileStatus":[]}})");
+}
+
 TEST(Gen1WireTest, AclStatusShowsEntriesAndStickyBitSeparately) {
   acl::AclState s = acl::AclState::FromMode("o", "g", 01770);
   auto j = nlohmann::json::parse(AclStatusJson(s));

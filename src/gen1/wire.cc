@@ -42,11 +42,11 @@ std::string FileStatusJson(const fs::FileInfo& info) {
 }
 
 std::string FileStatusesJson(const std::vector<fs::FileInfo>& entries, const std::vector<std::string>& names,
-                             std::string_view continuation_token) {
+                             const std::optional<std::string>& continuation_token) {
   Json list = Json::array();
   for (size_t i = 0; i < entries.size(); ++i) list.push_back(FileStatus(entries[i], names[i]));
-  Json inner;
-  inner["continuationToken"] = std::string(continuation_token);
+  Json inner = Json::object();
+  if (continuation_token) inner["continuationToken"] = *continuation_token;
   inner["FileStatus"] = std::move(list);
   Json j;
   j["FileStatuses"] = std::move(inner);

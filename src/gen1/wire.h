@@ -2,6 +2,7 @@
 // Gen1 JSON response shapes (gen1-api.md section 2.3), in the service's field order: FileStatus,
 // FileStatuses (LISTSTATUS pages), AclStatus, ContentSummary and the boolean result.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,9 +23,10 @@ std::string FileStatusObject(const fs::FileInfo& info, std::string_view path_suf
 // {"FileStatus":{...}} for GETFILESTATUS.
 std::string FileStatusJson(const fs::FileInfo& info);
 // {"FileStatuses":{"continuationToken":"...","FileStatus":[...]}} for LISTSTATUS. `names` are the entries'
-// pathSuffix values (the child names; "" when a file was listed).
+// pathSuffix values (the child names; "" when a file was listed). Without a token (api-version before
+// 2018-09-01) the field is left out.
 std::string FileStatusesJson(const std::vector<fs::FileInfo>& entries, const std::vector<std::string>& names,
-                             std::string_view continuation_token);
+                             const std::optional<std::string>& continuation_token);
 // {"AclStatus":{"entries":[...],"owner":...,"group":...,"permission":...,"stickyBit":...}}
 std::string AclStatusJson(const acl::AclState& state);
 

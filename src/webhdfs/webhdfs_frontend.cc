@@ -14,6 +14,8 @@ namespace {
 
 using gen1::MakeError;
 
+constexpr std::string_view kNotFoundHex = "0x8309000A";  // the service's internal code for a missing path
+
 // Request body of APPEND/CREATE as the store's stream type.
 class BodyStream final : public fs::InputStream {
  public:
@@ -36,17 +38,21 @@ struct Call {
   std::string request_id;
 
   http::Headers Headers() const {
-    return {{"x-ms-request-id", request_id},
-            {"x-ms-webhdfs-version", options.webhdfs_version},
-            {"Status", "0x0"},
-            {"Cache-Control", "no-cache, no-cache, no-store, max-age=0"},
-            {"Expires", "-1"},
-            {"Pragma", "no-cache"},
-            {"X-Content-Type-Options", "nosniff"}};
+    http::Headers h{{"x-ms-request-id", request_id},
+                    {"x-ms-webhdfs-version", options.webhdfs_version},
+                    {"Status", "0x0"},
+                    {"Cache-Control", "no-cache, no-cache, no-store, max-age=0"},
+                    {"Expires", "-1"},
+                    {"Pragma", "no-cache"},
+                    {"X-Content-Type-Options", "nosniff"}};
+    if (r.extension) h.Remove("x-ms-webhdfs-version");  // not on /WebHdfsExt answers (recordings of SETEXPIRY)
+    return h;
   }
-  Status Json(int status, std::string_view body) const {
+  // `status_hex`: the service's internal code, e.g. "0x8309000A" with a {"boolean":false} for a missing path.
+  Status Json(int status, std::string_view body, std::string_view status_hex = "0x0") const {
     http::Headers h = Headers();
     h.Set("Content-Type", "application/json; charset=utf-8");
+    if (h.Get("Status")) h.Set("Status", status_hex);
     return out.Send(status, std::move(h), body);
   }
   Status Empty(int status, http::Headers extra = {}) const {
@@ -59,6 +65,8 @@ struct Call {
     std::string host = http.headers.Get("Host").value_or("localhost");
     return (http.tls ? "https://" : "http://") + host + http.path;
   }
+  // The URL of this request, query included (CREATE's Location).
+  std::string Url() const { return PathUrl() + (http.query.empty() ? "" : "?" + http.query); }
   // The URL of this request with one more parameter: where a 307 sends clients that did not ask to skip
   // the redirect.
   std::string UrlWith(std::string_view extra_param) const {
@@ -126,7 +134,7 @@ Status Open(Call& c) {
   ro.length = length < 0 ? -1 : std::min(length, info.size - offset);
   ASSIGN_OR_RETURN(fs::ReadHandle handle, c.fs.OpenRead(c.r.path, ro));
   http::Headers h = c.Headers();
-  h.Set("Content-Type", "application/octet-stream");
+  if (handle.length > 0) h.Set("Content-Type", "application/octet-stream");  // none on empty reads (recordings)
   RETURN_IF_ERROR(c.out.Start(200, std::move(h), static_cast<uint64_t>(handle.length)));
   std::vector<char> buf(1 << 20);
   while (true) {
@@ -148,8 +156,10 @@ Status ListStatus(Call& c) {
   ASSIGN_OR_RETURN(int64_t size, c.r.IntParam("listSize", gen1::kDefaultListSize));
   if (size <= 0) return MakeError(400, "IllegalArgumentException", "listSize must be positive");
   ASSIGN_OR_RETURN(fs::FileInfo info, c.fs.GetFileInfo(c.r.path));
+  std::optional<std::string> token;  // none before api-version 2018-09-01
+  if (HasContinuationTokens(c.r)) token = "";
   if (info.is_file()) {  // listing a file gives the file itself, with an empty pathSuffix
-    return c.Json(200, gen1::FileStatusesJson({info}, {""}, ""));
+    return c.Json(200, gen1::FileStatusesJson({info}, {""}, token));
   }
   fs::ListOptions lo;
   lo.start_after = c.r.Param("listAfter").value_or("");
@@ -159,7 +169,10 @@ Status ListStatus(Call& c) {
   std::vector<std::string> names;
   names.reserve(page.entries.size());
   for (const fs::FileInfo& e : page.entries) names.push_back(std::string(path::BaseName(e.path)));
-  return c.Json(200, gen1::FileStatusesJson(page.entries, names, page.continuation));
+  // The service hands out a token whenever a page is full, without looking ahead: a directory of exactly
+  // listSize children takes a second, empty page (recordings, test_ls_batched).
+  if (token && static_cast<int64_t>(names.size()) == size) token = names.back();
+  return c.Json(200, gen1::FileStatusesJson(page.entries, names, token));
 }
 
 Status GetContentSummary(Call& c) {
@@ -241,9 +254,13 @@ Status Create(Call& c) {
                      "CREATE failed with error 0x83090a1b (Forbidden. File already exists: " + c.r.path + ").");
   }
   RETURN_IF_ERROR(created.status());
+  // The data a CREATE carries is visible at once whatever its syncFlag (recordings of the pre-0.0.45 SDK:
+  // CREATE with 5 bytes and syncFlag=DATA, then GETFILESTATUS says 5); only later DATA appends wait.
   bool has_body = c.http.chunked || c.http.content_length.value_or(0) > 0;
-  if (has_body || flag != SyncFlag::kData) RETURN_IF_ERROR(AppendBody(c, int64_t{0}, flag, true));
-  return c.Empty(201, {{"Location", c.PathUrl()}});
+  if (has_body || flag != SyncFlag::kData) {
+    RETURN_IF_ERROR(AppendBody(c, int64_t{0}, has_body ? SyncFlag::kMetadata : flag, true));
+  }
+  return c.Empty(201, {{"Location", c.Url()}});
 }
 
 Status Append(Call& c) {
@@ -295,7 +312,7 @@ Status Rename(Call& c) {
   if (!destination || destination->empty()) {
     return MakeError(400, "IllegalArgumentException", "destination is required for RENAME");
   }
-  ASSIGN_OR_RETURN(std::string target, path::Normalize(*destination));
+  ASSIGN_OR_RETURN(std::string target, ResolvePath(*destination));
   std::string options = c.r.Param("renameoptions").value_or("");
   ASSIGN_OR_RETURN(bool overwrite_flag, c.r.BoolParam("overwrite", false));
   fs::RenameOptions ro;
@@ -308,7 +325,9 @@ Status Rename(Call& c) {
   if (s.code() == StatusCode::kNotFound || s.code() == StatusCode::kParentNotFound ||
       s.code() == StatusCode::kAlreadyExists || s.code() == StatusCode::kInvalidRename) {
     LOG_DEBUG("RENAME " << c.r.path << " -> " << target << ": " << s);
-    return c.Json(200, gen1::BooleanJson(false));  // the service answers false, not an error
+    // The service answers false, not an error; a missing source still shows in the internal code.
+    bool missing = s.code() == StatusCode::kNotFound || s.code() == StatusCode::kParentNotFound;
+    return c.Json(200, gen1::BooleanJson(false), missing ? kNotFoundHex : "0x0");
   }
   RETURN_IF_ERROR(s);
   return c.Json(200, gen1::BooleanJson(true));
@@ -321,7 +340,7 @@ Status Delete(Call& c) {
   fs::DeleteOptions d;
   d.recursive = recursive;
   Status s = c.fs.Delete(c.r.path, d);
-  if (s.code() == StatusCode::kNotFound) return c.Json(200, gen1::BooleanJson(false));
+  if (s.code() == StatusCode::kNotFound) return c.Json(200, gen1::BooleanJson(false), kNotFoundHex);
   if (s.code() == StatusCode::kDirectoryNotEmpty) {
     return MakeError(
         403, "IOException",
@@ -411,7 +430,7 @@ Status ConcatSources(Call& c, const std::vector<std::string>& sources, bool crea
   if (sources.empty()) return MakeError(400, "IllegalArgumentException", c.r.op + " needs at least one source");
   std::vector<std::string> normalized;
   for (const std::string& s : sources) {
-    ASSIGN_OR_RETURN(std::string p, path::Normalize(s));
+    ASSIGN_OR_RETURN(std::string p, ResolvePath(s));
     if (p == c.r.path) return MakeError(400, "IllegalArgumentException", "a source is the target: " + p);
     for (const std::string& seen : normalized) {
       if (seen == p) return MakeError(400, "IllegalArgumentException", "duplicate source: " + p);
@@ -480,7 +499,7 @@ Status MsConcat(Call& c) {
     return MakeError(400, "IllegalArgumentException",
                      "MSCONCAT body must be {\"sources\":[...]} (application/json) or sources=/a,/b");
   }
-  std::string source_dir = sources.empty() ? "" : path::Parent(path::Normalize(sources.front()).ValueOr("/"));
+  std::string source_dir = sources.empty() ? "" : path::Parent(ResolvePath(sources.front()).ValueOr("/"));
   RETURN_IF_ERROR(ConcatSources(c, sources, true));
   if (delete_dir && !source_dir.empty() && source_dir != "/" && source_dir != path::Parent(c.r.path)) {
     fs::DeleteOptions d;

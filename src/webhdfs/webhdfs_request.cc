@@ -53,6 +53,34 @@ Result<int64_t> WebHdfsRequest::IntParam(std::string_view name, int64_t fallback
                          "\" is not a number");
 }
 
+Result<std::string> ResolvePath(std::string_view path) {
+  std::vector<std::string_view> segments;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view segment = path.substr(start, end - start);
+    if (segment == "..") {
+      if (!segments.empty()) segments.pop_back();
+    } else if (!segment.empty() && segment != ".") {
+      segments.push_back(segment);
+    }
+    start = end + 1;
+  }
+  std::string joined;
+  for (std::string_view segment : segments) {
+    joined += '/';
+    joined += segment;
+  }
+  return path::Normalize(joined.empty() ? "/" : joined);
+}
+
+bool HasContinuationTokens(const WebHdfsRequest& request) {
+  auto version = request.Param("api-version");
+  // Versions are ISO dates, so they compare as strings.
+  return !version || version->empty() || *version >= "2018-09-01";
+}
+
 Result<WebHdfsRequest> ParseWebHdfsRequest(std::string_view raw_path, std::string_view raw_query) {
   WebHdfsRequest out;
   std::optional<std::string_view> rest = StripPrefix(raw_path, "/webhdfs/v1");
@@ -62,8 +90,7 @@ Result<WebHdfsRequest> ParseWebHdfsRequest(std::string_view raw_path, std::strin
   }
   if (!rest) return NotFound("no such endpoint: " + std::string(raw_path) + " (use /webhdfs/v1/<path>)");
   ASSIGN_OR_RETURN(std::string decoded, encoding::PercentDecode(*rest, /*plus_as_space=*/false, true));
-  if (decoded.empty()) decoded = "/";
-  ASSIGN_OR_RETURN(out.path, path::Normalize(decoded));
+  ASSIGN_OR_RETURN(out.path, ResolvePath(decoded));
   // Java and Python encode spaces in query values as '+'.
   ASSIGN_OR_RETURN(out.query, encoding::ParseQueryString(raw_query, /*plus_as_space=*/true));
   auto op = out.Param("op");

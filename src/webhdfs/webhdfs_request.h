@@ -26,6 +26,15 @@ struct WebHdfsRequest {
   Result<int64_t> IntParam(std::string_view name, int64_t fallback) const;
 };
 
+// A path as the service resolves it (the request path after percent-decoding, RENAME's destination,
+// CONCAT/MSCONCAT sources): relative paths start at the root, repeated slashes collapse into one (IIS did that
+// in front of Gen1), "." segments vanish and ".." climbs one level (never above the root).
+Result<std::string> ResolvePath(std::string_view path);
+
+// Whether the request's api-version has LISTSTATUS continuation tokens (2018-09-01 and later, or none given:
+// the service's default is its newest version).
+bool HasContinuationTokens(const WebHdfsRequest& request);
+
 // Splits the raw path and query of a request. Errors are kInvalidArgument with what is wrong; kNotFound
 // when the path is outside both namespaces.
 Result<WebHdfsRequest> ParseWebHdfsRequest(std::string_view raw_path, std::string_view raw_query);

@@ -1,9 +1,11 @@
 """Fixtures that run the lakeshift emulators as real processes on free ports, with their own data dirs."""
+import collections
 import json
 import os
 import re
 import subprocess
 import tempfile
+import threading
 
 import pytest
 
@@ -98,6 +100,15 @@ class LocalEmulators:
         with open(os.path.join(self.data.name, "emulators.json")) as f:
             self.info = json.load(f)
         self.ca_file = self.info["ca_file"]
+        # The access log goes to stderr: keep reading both pipes, or a long test fills them and the emulators
+        # block. The last lines stay in `log` for debugging.
+        self.log = collections.deque(maxlen=200)
+        for pipe in (self.process.stdout, self.process.stderr):
+            threading.Thread(target=self._drain, args=(pipe,), daemon=True).start()
+
+    def _drain(self, pipe):
+        for line in pipe:
+            self.log.append(line)
 
     def credential(self, client_id, client_secret):
         """An azure-identity credential that gets its tokens from the local identity provider."""
