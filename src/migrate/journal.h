@@ -1,0 +1,86 @@
+#pragma once
+// The migration journal: one row per source item with what was copied and in what state, plus one row per
+// run. It is what makes a migration resumable (a finished item is never copied again unless the source
+// changed) and incremental (a re-run compares the source with the journal, not with the target). SQLite is
+// the default; the interface is what a PostgreSQL journal shared by several machines implements.
+//
+// Paths are relative to the migrated roots ("/a/b"; "/" is the root itself). Secrets never go in here.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "fs/filesystem.h"
+
+namespace lakeshift::migrate {
+
+enum class ItemState : uint8_t {
+  kPending = 0,  // seen, not yet copied (or changed since)
+  kCopying = 1,  // a copy started; a crash here means it is copied again
+  kDone = 2,     // content and metadata are on the target as recorded
+  kFailed = 3,   // gave up after retries; `error` says why
+  kSkipped = 4,  // left out on purpose (incompatible name with --names skip, unsupported type)
+};
+std::string_view ItemStateName(ItemState state);
+
+struct JournalItem {
+  std::string path;         // source path relative to the source root
+  std::string target_path;  // target path relative to the target root (differs when a name was rewritten)
+  fs::FileType type = fs::FileType::kFile;
+  int64_t size = 0;
+  int64_t modification_time_ms = 0;  // the source's, kept because Gen2 cannot set Last-Modified
+  int64_t access_time_ms = 0;
+  int64_t expiry_time_ms = 0;
+  std::string metadata;  // owner, group, mode, ACL and expiry as copied (see MetadataSignature)
+  ItemState state = ItemState::kPending;
+  std::string content_md5;  // base64 MD5 of the source bytes as copied
+  int64_t seen_run = 0;     // last run whose walk saw the item on the source
+  int64_t copied_run = 0;   // run that last finished copying its content
+  int64_t attempts = 0;     // content copies started, over all runs
+  int64_t copies = 0;       // content copies finished, over all runs
+  std::string error;
+
+  bool is_directory() const { return type == fs::FileType::kDirectory; }
+};
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string mode;  // "test", "complete"
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;  // 0 while running (or when the run was killed)
+  std::string outcome;      // "", "ok", "failed", "interrupted"
+  std::string summary_json;
+};
+
+class Journal {
+ public:
+  virtual ~Journal() = default;
+
+  // Ties the journal to one source and target (URLs without secrets). A journal made for another pair is
+  // refused, so a typo cannot mix two migrations.
+  virtual Status Bind(std::string_view source, std::string_view target) = 0;
+  virtual Result<int64_t> BeginRun(std::string_view mode) = 0;
+  virtual Status FinishRun(int64_t run, std::string_view outcome, std::string_view summary_json) = 0;
+  virtual Result<std::optional<RunRecord>> LastRun() = 0;
+
+  virtual Result<std::optional<JournalItem>> Get(std::string_view path) = 0;
+  virtual Status Put(const JournalItem& item) = 0;  // insert or replace
+  virtual Status Remove(std::string_view path) = 0;
+  // Items whose last sighting is before `run`: gone from the source since. Deepest paths first, so a
+  // directory comes after its contents.
+  virtual Status ForEachUnseen(int64_t run, const std::function<Status(const JournalItem&)>& visit) = 0;
+  // Every item in path order.
+  virtual Status ForEach(const std::function<Status(const JournalItem&)>& visit) = 0;
+  // Free-form settings of the migration (name mappings, cutover state, ...).
+  virtual Status SetValue(std::string_view key, std::string_view value) = 0;
+  virtual Result<std::optional<std::string>> GetValue(std::string_view key) = 0;
+};
+
+// Opens or creates a SQLite journal file (WAL; commits survive a killed process).
+Result<std::unique_ptr<Journal>> OpenSqliteJournal(const std::string& file);
+
+}  // namespace lakeshift::migrate

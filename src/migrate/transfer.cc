@@ -1,0 +1,126 @@
+#include "migrate/transfer.h"
+
+#include <deque>
+#include <future>
+#include <vector>
+
+#include "encoding/base64.h"
+#include "encoding/digest.h"
+
+namespace lakeshift::migrate {
+namespace {
+
+// Reads [offset, offset + length) of the source version into `buffer`.
+Status ReadRange(fs::FileSystem& source, const std::string& path, const std::string& etag, int64_t offset,
+                 int64_t length, std::string& buffer, RateLimiter* rate) {
+  fs::ReadOptions read;
+  read.offset = offset;
+  read.length = length;
+  if (!etag.empty()) read.conditions.if_match = etag;
+  ASSIGN_OR_RETURN(fs::ReadHandle handle, source.OpenRead(path, read));
+  buffer.resize(static_cast<size_t>(length));
+  size_t filled = 0;
+  while (filled < buffer.size()) {
+    ASSIGN_OR_RETURN(size_t n, handle.stream->Read(buffer.data() + filled, buffer.size() - filled));
+    if (n == 0) break;
+    if (rate) rate->Acquire(static_cast<int64_t>(n));
+    filled += n;
+  }
+  if (filled != buffer.size()) {
+    return Status(StatusCode::kPreconditionFailed, path + " is shorter than listed (" +
+                                                       std::to_string(offset + static_cast<int64_t>(filled)) +
+                                                       " bytes); it changed during the copy");
+  }
+  return Status::Ok();
+}
+
+Status AppendBlock(fs::FileSystem& target, const std::string& path, int64_t offset, const std::string& bytes) {
+  fs::StringInputStream in(bytes);
+  return target.Append(path, offset, in, fs::AppendOptions{}).status();
+}
+
+}  // namespace
+
+Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& source_path,
+                                   const fs::FileInfo& source_info, fs::FileSystem& target,
+                                   const std::string& target_path, const fs::CreateOptions& create, bool verify,
+                                   TransferContext& context) {
+  if (!target.capabilities().staged_appends) {
+    return Status(StatusCode::kUnsupported, "the target cannot take appends at positions");
+  }
+  const int64_t size = source_info.size;
+  const auto block = static_cast<int64_t>(context.buffers->size());
+  fs::CreateOptions options = create;
+  options.overwrite = true;
+  RETURN_IF_ERROR(target.CreateFile(target_path, options).status());
+
+  encoding::Hasher md5(encoding::HashAlgorithm::kMd5);
+  if (size <= block) {
+    BufferPool::Lease buffer = context.buffers->Acquire();
+    if (size > 0) {
+      RETURN_IF_ERROR(ReadRange(source, source_path, source_info.etag, 0, size, *buffer, context.rate));
+      RETURN_IF_ERROR(AppendBlock(target, target_path, 0, *buffer));
+      md5.Update(*buffer);
+    }
+  } else {
+    // Blocks in flight, oldest first; each future yields its buffer once read and appended. The hash
+    // consumes them in order, so at most `window` blocks of this file are held.
+    struct InFlight {
+      int64_t offset;
+      std::shared_ptr<BufferPool::Lease> buffer;
+      std::future<Status> done;
+    };
+    std::deque<InFlight> flight;
+    int64_t next = 0;
+    Status failed;
+    auto launch = [&] {
+      int64_t offset = next;
+      int64_t length = std::min(block, size - offset);
+      next += length;
+      auto buffer = std::make_shared<BufferPool::Lease>(context.buffers->Acquire());
+      auto promise = std::make_shared<std::promise<Status>>();
+      InFlight f{offset, buffer, promise->get_future()};
+      context.ranges->Submit(
+          [&source, &target, &source_path, &target_path, &source_info, &context, offset, length, buffer, promise] {
+            Status s = ReadRange(source, source_path, source_info.etag, offset, length, **buffer, context.rate);
+            if (s.ok()) s = AppendBlock(target, target_path, offset, **buffer);
+            promise->set_value(std::move(s));
+          });
+      flight.push_back(std::move(f));
+    };
+    while (next < size && static_cast<int>(flight.size()) < context.window) launch();
+    while (!flight.empty()) {
+      InFlight f = std::move(flight.front());
+      flight.pop_front();
+      Status s = f.done.get();
+      if (!s.ok() && failed.ok()) failed = s;
+      if (failed.ok()) {
+        md5.Update(**f.buffer);
+        if (next < size) launch();
+      }
+    }
+    RETURN_IF_ERROR(failed);
+  }
+  ASSIGN_OR_RETURN(std::string digest, md5.Finish());
+  CopiedFile copied;
+  copied.content_md5 = encoding::Base64Encode(digest);
+  fs::FlushOptions flush;
+  flush.close = true;
+  if (target.capabilities().content_md5) flush.content_md5 = copied.content_md5;
+  ASSIGN_OR_RETURN(copied.target, target.Flush(target_path, size, flush));
+  if (verify) {
+    if (copied.target.size != size) {
+      return Status(StatusCode::kInternal, "after the copy " + target_path + " holds " +
+                                               std::to_string(copied.target.size) + " bytes, not " +
+                                               std::to_string(size));
+    }
+    if (target.capabilities().content_md5 && copied.target.content_md5 != copied.content_md5) {
+      return Status(StatusCode::kInternal, "after the copy " + target_path + " has Content-MD5 " +
+                                               copied.target.content_md5 + ", not " + copied.content_md5 +
+                                               " as read from the source");
+    }
+  }
+  return copied;
+}
+
+}  // namespace lakeshift::migrate
