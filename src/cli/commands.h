@@ -11,5 +11,6 @@ namespace lakeshift::cli {
 void AddStoreCommands(CLI::App& app, int& exit_code);
 void AddDemoCommand(CLI::App& app, int& exit_code);
 void AddEmulateCommand(CLI::App& app, int& exit_code);
+void AddMigrateCommands(CLI::App& app, int& exit_code);
 
 }  // namespace lakeshift::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   lakeshift::cli::AddDemoCommand(app, exit_code);
   lakeshift::cli::AddEmulateCommand(app, exit_code);
+  lakeshift::cli::AddMigrateCommands(app, exit_code);
   lakeshift::cli::AddStoreCommands(app, exit_code);
   try {
     app.parse(argc, argv);

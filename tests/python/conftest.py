@@ -80,6 +80,15 @@ class LocalEmulators:
     def __init__(self, principals=None, extra_args=()):
         self.data = tempfile.TemporaryDirectory(prefix="lakeshift-emulate-")
         self.principals = principals or {}
+        self._start(extra_args)
+
+    def restart(self, extra_args=()):
+        """Stops the emulators and starts them again on the same data (new ports), e.g. with --faults."""
+        self.process.terminate()
+        self.process.wait(timeout=20)
+        self._start(extra_args)
+
+    def _start(self, extra_args):
         args = [lakeshift_binary(), "emulate", "--data", self.data.name, "--identity-port", "0", "--gen2-port", "0",
                 "--gen1-port", "0"]
         if self.principals:
