@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "localfs/local_dir_impl.h"
 #include "testing/status_macros.h"
@@ -213,6 +214,7 @@ TEST_F(LocalDirTest, NamesArePlainLocalNames) {
     EXPECT_EQ(*fs::ReadFile(fs(), "/n/" + name), name);
   }
   std::vector<std::string> expected;
+  expected.reserve(names.size());
   for (const std::string& name : names) expected.push_back("/n/" + name);
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(ListNames("/n"), expected);
@@ -357,6 +359,45 @@ TEST_F(LocalDirTest, EveryQuickChangeGetsANewEtag) {
   std::string before = fs().GetFileInfo("/f")->etag;
   WriteLocal("/f", "changed elsewhere");
   EXPECT_NE(fs().GetFileInfo("/f")->etag, before);
+}
+
+TEST_F(LocalDirTest, UnflushedAppendsAreDiscardedWithTheFileSystem) {
+  ASSERT_OK(fs().CreateFile("/f", {}));
+  fs::StringInputStream data("abc");
+  ASSERT_OK(fs().Append("/f", 0, data, {}));
+  EXPECT_TRUE(stdfs::exists(Local("/.f.lakeshift-partial")));
+  fs_.reset();
+  EXPECT_FALSE(stdfs::exists(Local("/.f.lakeshift-partial")));
+  EXPECT_EQ(stdfs::file_size(Local("/f")), 0u);
+}
+
+TEST_F(LocalDirTest, ConcurrentWriters) {
+  // Threads write their own files, and all append disjoint blocks of one shared file, which is then flushed.
+  ASSERT_OK(fs().CreateFile("/shared", {}));
+  constexpr int kThreads = 4;
+  constexpr int kBlocks = 8;
+  constexpr int kBlockSize = 1000;
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        std::string name = "/t" + std::to_string(t) + "/f" + std::to_string(i);
+        EXPECT_OK(fs::WriteFile(fs(), name, name));
+      }
+      for (int b = t; b < kBlocks; b += kThreads) {
+        std::string block(kBlockSize, static_cast<char>('a' + b));
+        fs::StringInputStream in(block);
+        EXPECT_OK(fs().Append("/shared", int64_t{b} * kBlockSize, in, {}));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_OK(fs().Flush("/shared", int64_t{kBlocks} * kBlockSize, {}));
+  std::string expected;
+  for (int b = 0; b < kBlocks; ++b) expected.append(kBlockSize, static_cast<char>('a' + b));
+  EXPECT_EQ(*fs::ReadFile(fs(), "/shared"), expected);
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(ListNames("/t" + std::to_string(t)).size(), 10u);
 }
 
 TEST_F(LocalDirTest, RenameNeverReplacesWithoutOverwrite) {

@@ -112,6 +112,10 @@ enum class WalkMode : uint8_t {
 class LocalDirFileSystem final : public fs::FileSystem {
  public:
   LocalDirFileSystem(std::string root, Fd root_fd);
+  // Staged appends that were never flushed are discarded (their partial files removed).
+  ~LocalDirFileSystem() override;
+  LocalDirFileSystem(const LocalDirFileSystem&) = delete;
+  LocalDirFileSystem& operator=(const LocalDirFileSystem&) = delete;
 
   const fs::Capabilities& capabilities() const override { return caps_; }
 

@@ -380,6 +380,10 @@ void Discard(Staged& s) {
 
 }  // namespace
 
+LocalDirFileSystem::~LocalDirFileSystem() {
+  DropStaged("/");
+}
+
 void LocalDirFileSystem::DropStaged(const std::string& path) {
   std::vector<std::shared_ptr<Staged>> dropped;
   {
@@ -614,7 +618,8 @@ Status LocalDirFileSystem::RemoveTree(int parent_fd, const std::string& name, co
   while (!stack.empty()) {
     size_t index = stack.size() - 1;
     std::string rel = stack[index].rel;
-    std::string here = rel.empty() ? path : path + "/" + rel;
+    std::string here = path;
+    if (!rel.empty()) here.append("/").append(rel);
     if (stack[index].expanded) {
       stack.pop_back();
       if (rel.empty()) {
@@ -647,7 +652,7 @@ Status LocalDirFileSystem::RemoveTree(int parent_fd, const std::string& name, co
       if (is_dir) {
         stack.push_back({JoinRelative(rel, child), false});
       } else if (::unlinkat(dir_for_unlink.get(), child.c_str(), 0) != 0 && errno != ENOENT) {
-        return SyscallError("unlink", Where(here + "/" + child), errno);
+        return SyscallError("unlink", Where(JoinRelative(here, child)), errno);
       }
     }
   }

@@ -50,7 +50,7 @@ bool ParseId(const std::string& text, unsigned long& id) {
 template <typename Entry, typename Call, typename Use>
 bool LookUp(Call call, Use use) {
   Entry entry{};
-  std::vector<char> buf(16 * 1024);
+  std::vector<char> buf(size_t{16} * 1024);
   while (true) {
     Entry* found = nullptr;
     int rc = call(&entry, buf.data(), buf.size(), &found);
