@@ -187,6 +187,9 @@ struct Capabilities {
   bool check_access = false;        // CheckAccess is answered (Gen1 CHECKACCESS)
   bool sequential_appends = false;  // AppendOptions::require_at_end / at_end are checked atomically
   bool stable_reads = false;        // an open read keeps reading its version after the file is replaced
+  // Owners and groups must be accounts of the host (names or numeric ids), as on a local POSIX directory; other
+  // principals, such as Entra object ids, are refused.
+  bool host_accounts = false;
 };
 
 class FileSystem {
