@@ -73,20 +73,21 @@ std::string MetadataSignature(const SourceMetadata& m) {
 }
 
 Result<acl::AclState> MapIdentities(const acl::AclState& in, const IdentityMap& map, UnmappedPolicy policy,
-                                    std::set<std::string>* unmapped) {
-  if (map.empty()) return in;
+                                    std::set<std::string>* unmapped, bool host_accounts) {
+  if (map.empty() && !host_accounts) return in;
   acl::AclState out = in;
   std::string first_unmapped;
   // Returns false when the id should be dropped.
   auto translate = [&](std::string& id) {
-    if (!LooksLikeObjectId(id)) return true;
+    if (id.empty()) return true;
+    if (!host_accounts && !LooksLikeObjectId(id)) return true;
     if (const std::string* target = map.Find(id)) {
       id = *target;
       return true;
     }
     if (unmapped) unmapped->insert(id);
     if (first_unmapped.empty()) first_unmapped = id;
-    return policy == UnmappedPolicy::kKeep;
+    return policy == UnmappedPolicy::kKeep && !host_accounts;
   };
   if (!translate(out.owner)) out.owner.clear();
   if (!translate(out.group)) out.group.clear();

@@ -54,8 +54,11 @@ std::string MetadataSignature(const SourceMetadata& metadata);
 // Applies the identity map to owner, group and named entries. Unmapped ids follow the policy: kept as they
 // are, dropped (named entries removed; owner/group left to the target's default), or an error naming them.
 // Every unmapped id is added to `unmapped`. Ids that are not object ids ("$superuser", empty) pass through.
+// With `host_accounts` (a local directory's user and group names), every owner and group goes through the map
+// and one without an entry is left to the target's default (unless the policy is kStop): Gen2 holds object
+// ids, not host account names.
 Result<acl::AclState> MapIdentities(const acl::AclState& acl, const IdentityMap& map, UnmappedPolicy policy,
-                                    std::set<std::string>* unmapped);
+                                    std::set<std::string>* unmapped, bool host_accounts = false);
 
 // How to create an item on the target so that it ends up exactly like the source: owner and group when
 // the target can set them; either the exact mode (umask 0) or the whole ACL; times in properties; expiry.

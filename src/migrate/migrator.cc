@@ -207,7 +207,8 @@ class Run {
 
   Result<acl::AclState> Mapped(const SourceMetadata& meta) {
     std::set<std::string> unmapped;
-    auto mapped = MapIdentities(meta.acl, options_.identities, options_.unmapped, &unmapped);
+    auto mapped = MapIdentities(meta.acl, options_.identities, options_.unmapped, &unmapped,
+                                source_.fs->capabilities().host_accounts && !target_.fs->capabilities().host_accounts);
     if (!unmapped.empty()) {
       std::lock_guard lock(mu_);
       report_.unmapped_identities.insert(unmapped.begin(), unmapped.end());

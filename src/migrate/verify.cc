@@ -142,7 +142,8 @@ class Verifier {
     auto meta = ReadSourceMetadata(*source_.fs, source_path, s);
     if (!meta.ok()) return Differ(source_rel, "cannot read source metadata", meta.status().ToString(), "");
     std::set<std::string> unmapped;
-    auto mapped = MapIdentities(meta->acl, options_.identities, options_.unmapped, &unmapped);
+    auto mapped = MapIdentities(meta->acl, options_.identities, options_.unmapped, &unmapped,
+                                source_.fs->capabilities().host_accounts && !target_.fs->capabilities().host_accounts);
     if (!mapped.ok()) return Differ(source_rel, "identity map", mapped.status().message(), "");
     const fs::Capabilities& caps = target_.fs->capabilities();
     fs::FileInfo t = listed;
