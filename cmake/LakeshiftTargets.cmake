@@ -19,7 +19,7 @@ endfunction()
 # lakeshift_test(NAME LABEL label SOURCES ... DEPS ...): a gtest executable registered with ctest.
 function(lakeshift_test name)
   cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
-  if(NOT LAKESHIFT_BUILD_TESTS)
+  if(NOT LAKESHIFT_BUILD_TESTS OR (LAKESHIFT_UNIT_TESTS_ONLY AND NOT ARG_LABEL STREQUAL "unit"))
     return()
   endif()
   add_executable(${name} ${ARG_SOURCES})

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Configures and builds lakeshift. Usage: scripts/build.sh [release|asan]   (default: release)
-#   release -> build/release (optimised), asan -> build/asan (AddressSanitizer + UndefinedBehaviorSanitizer)
+#   release -> build/release (optimised), asan -> build/asan (AddressSanitizer + UndefinedBehaviorSanitizer; the
+#   unit tests only, which is what scripts/test.sh runs under the sanitizers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 flavour="${1:-release}"
 case "$flavour" in
   release) dir=build/release; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
-  asan) dir=build/asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAKESHIFT_SANITIZE=ON) ;;
+  asan) dir=build/asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAKESHIFT_SANITIZE=ON -DLAKESHIFT_UNIT_TESTS_ONLY=ON) ;;
   *) echo "build: unknown flavour '$flavour' (use release or asan)" >&2; exit 2 ;;
 esac
 

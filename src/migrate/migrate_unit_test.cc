@@ -1,0 +1,173 @@
+// Unit tests of the engine's parts that need no store: the journal, identity mapping, target plans, the
+// buffer pool and the thread pool.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include "migrate/concurrency.h"
+#include "migrate/journal.h"
+#include "migrate/metadata.h"
+#include "migrate/migrator.h"
+#include "testing/temp_dir.h"
+
+namespace lakeshift::migrate {
+namespace {
+
+constexpr const char* kA = "a11ce000-0000-4000-8000-000000000001";
+constexpr const char* kB = "b0b00000-0000-4000-8000-000000000002";
+constexpr const char* kX = "0c0c0c0c-0000-4000-8000-000000000009";
+
+TEST(JournalTest, KeepsItemsAcrossReopenAndListsUnseenDeepestFirst) {
+  testing_util::TempDir dir;
+  std::string file = dir.path() + "/j.db";
+  {
+    auto j = OpenSqliteJournal(file);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    ASSERT_TRUE((*j)->Bind("src", "dst").ok());
+    auto run = (*j)->BeginRun("test");
+    ASSERT_TRUE(run.ok());
+    for (const char* p : {"/a", "/a/b", "/a/b/c.txt", "/z.txt"}) {
+      JournalItem item;
+      item.path = p;
+      item.target_path = p;
+      item.type = std::string(p).find('.') == std::string::npos ? fs::FileType::kDirectory : fs::FileType::kFile;
+      item.state = ItemState::kDone;
+      item.seen_run = *run;
+      item.copies = 1;
+      ASSERT_TRUE((*j)->Put(item).ok());
+    }
+    ASSERT_TRUE((*j)->FinishRun(*run, "ok", "{}").ok());
+  }
+  auto j = OpenSqliteJournal(file);
+  ASSERT_TRUE(j.ok());
+  EXPECT_TRUE((*j)->Bind("src", "dst").ok());
+  EXPECT_EQ((*j)->Bind("src", "other").code(), StatusCode::kInvalidArgument);
+  auto last = (*j)->LastRun();
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->outcome, "ok");
+  auto run = (*j)->BeginRun("test");
+  ASSERT_TRUE(run.ok());
+  auto z = (*j)->Get("/z.txt");
+  ASSERT_TRUE(z.ok() && z->has_value());
+  EXPECT_EQ((*z)->copies, 1);
+  JournalItem seen = **z;
+  seen.seen_run = *run;
+  ASSERT_TRUE((*j)->Put(seen).ok());
+  std::vector<std::string> unseen;
+  ASSERT_TRUE((*j)->ForEachUnseen(*run,
+                                  [&](const JournalItem& item) {
+                                    unseen.push_back(item.path);
+                                    return (*j)->Remove(item.path);  // the visitor may change rows
+                                  })
+                  .ok());
+  EXPECT_EQ(unseen, (std::vector<std::string>{"/a/b/c.txt", "/a/b", "/a"}));
+  auto gone = (*j)->Get("/a");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+}
+
+TEST(JournalTest, AnUnreadableFileIsAClearError) {
+  testing_util::TempDir dir;
+  auto j = OpenSqliteJournal(dir.path() + "/missing-dir/j.db");
+  ASSERT_FALSE(j.ok());
+  EXPECT_NE(j.status().message().find("cannot open the journal"), std::string::npos) << j.status().message();
+}
+
+acl::AclState SampleAcl() {
+  acl::AclState s = acl::AclState::FromMode(kA, kB, 0750);
+  auto entries = acl::ParseAclSpec(std::string("user::rwx,user:") + kX + ":r-x,group::r-x,mask::r-x,other::---");
+  EXPECT_TRUE(entries.ok());
+  s.access = *entries;
+  return s;
+}
+
+TEST(MetadataTest, IdentityMapTranslatesOwnersGroupsAndEntries) {
+  IdentityMap map;
+  map.Add(kA, "a2000000-0000-4000-8000-000000000001");
+  std::set<std::string> unmapped;
+  auto kept = MapIdentities(SampleAcl(), map, UnmappedPolicy::kKeep, &unmapped);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->owner, "a2000000-0000-4000-8000-000000000001");
+  EXPECT_EQ(kept->group, kB);
+  EXPECT_EQ(unmapped, (std::set<std::string>{kB, kX}));
+  auto dropped = MapIdentities(SampleAcl(), map, UnmappedPolicy::kDrop, nullptr);
+  ASSERT_TRUE(dropped.ok());
+  EXPECT_EQ(dropped->group, "");
+  EXPECT_EQ(dropped->ToSpec().find(kX), std::string::npos) << dropped->ToSpec();
+  auto stopped = MapIdentities(SampleAcl(), map, UnmappedPolicy::kStop, nullptr);
+  EXPECT_EQ(stopped.status().code(), StatusCode::kInvalidArgument);
+  // Host account names from a local directory never pass through as they are.
+  acl::AclState local = acl::AclState::FromMode("alice", "staff", 0640);
+  auto host = MapIdentities(local, IdentityMap{}, UnmappedPolicy::kKeep, nullptr, /*host_accounts=*/true);
+  ASSERT_TRUE(host.ok());
+  EXPECT_EQ(host->owner, "");
+  EXPECT_EQ(host->mode(), 0640);
+}
+
+TEST(MetadataTest, IdentityMapCsvNamesTheBadLine) {
+  testing_util::TempDir dir;
+  std::string file = dir.path() + "/map.csv";
+  std::ofstream(file) << "source,target\n" << kA << "," << kB << "\n# comment\nnot a pair\n";
+  auto map = IdentityMap::LoadCsv(file);
+  ASSERT_FALSE(map.ok());
+  EXPECT_NE(map.status().message().find("line 4"), std::string::npos) << map.status().message();
+}
+
+TEST(MetadataTest, PlanCarriesTheWholeAclAndTheStickyBitSeparately) {
+  fs::Capabilities gen2;
+  gen2.acls = gen2.set_owner = gen2.properties = gen2.expiry = true;
+  SourceMetadata meta;
+  meta.acl = SampleAcl();
+  meta.acl.sticky = true;
+  meta.modification_time_ms = 1234;
+  meta.expiry_time_ms = 99;
+  TargetPlan file = PlanTarget(meta.acl, meta, /*is_directory=*/false, gen2);
+  ASSERT_TRUE(file.create.acl.has_value());
+  EXPECT_EQ(acl::FormatAclSpec(*file.create.acl), meta.acl.ToSpec());
+  EXPECT_FALSE(file.create.permission.has_value());
+  ASSERT_TRUE(file.after_create.has_value());
+  EXPECT_EQ(*file.after_create->mode, meta.acl.mode());
+  EXPECT_EQ(file.create.properties[kSourceModificationTimeProperty], "1234");
+  EXPECT_EQ(file.create.expiry_time_ms, 99);
+  fs::Capabilities posix;
+  posix.set_times = true;
+  TargetPlan local = PlanTarget(meta.acl, meta, /*is_directory=*/true, posix);
+  EXPECT_EQ(local.create.permission, meta.acl.mode());
+  EXPECT_EQ(local.create.umask, 0);
+  EXPECT_TRUE(local.create.properties.empty());
+  EXPECT_NE(MetadataSignature(meta), MetadataSignature(SourceMetadata{}));
+}
+
+TEST(ConcurrencyTest, BufferPoolNeverHandsOutMoreThanItsCount) {
+  BufferPool pool(3, 1024);
+  std::atomic<int> out{0}, peak{0};
+  {
+    ThreadPool threads(8, 64);
+    for (int i = 0; i < 64; ++i) {
+      threads.Submit([&] {
+        BufferPool::Lease lease = pool.Acquire();
+        int now = ++out;
+        int seen = peak.load();
+        while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+        }
+        lease->assign(100, 'x');
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        --out;
+      });
+    }
+    threads.Wait();
+  }
+  EXPECT_LE(peak.load(), 3);
+  EXPECT_GE(peak.load(), 1);
+}
+
+TEST(PathTest, JoinPathKeepsRootsAndRelativePathsApart) {
+  EXPECT_EQ(JoinPath("/", "/a"), "/a");
+  EXPECT_EQ(JoinPath("/x", "/"), "/x");
+  EXPECT_EQ(JoinPath("/x", "/a/b"), "/x/a/b");
+}
+
+}  // namespace
+}  // namespace lakeshift::migrate
