@@ -498,6 +498,7 @@ TEST(CachingTokenSource, ManyThreadsOneFetch) {
     return AccessToken{"tok", SystemClockSeconds() + 3600};
   });
   std::vector<std::thread> threads;
+  threads.reserve(16);
   std::atomic<int> ok{0};
   for (int i = 0; i < 16; ++i) {
     threads.emplace_back([&] {
