@@ -195,7 +195,7 @@ Result<fs::FileInfo> Probe(const Connection& c) {
       if (CertificateProblem(s)) {
         std::string message = "no trusted TLS connection to " + endpoint + " (for " + where + "): " + s.message();
         message += plan.ca_file.empty() ? "; to trust a self-signed certificate (the emulators' ca_file in "
-                                          "emulators.json) set LAKESHIFT_CA_FILE or the CA file option"
+                                          "emulators.json) pass --ca-file or set LAKESHIFT_CA_FILE"
                                         : "; the CA file " + plan.ca_file + " (from " + plan.ca_file_source +
                                               ") does not vouch for this server, or the host name is not in its "
                                               "certificate";
