@@ -191,22 +191,28 @@ Result<fs::FileInfo> Probe(const Connection& c) {
     }
     case StatusCode::kUnavailable:
     case StatusCode::kTimeout: {
-      std::string message = "cannot reach the " + std::string(KindName(location.kind)) + " endpoint " +
-                            location.endpoint + " (for " + where + "): " + s.message() +
-                            "; check the host name and port, that the service is running (the local emulators: "
-                            "`lakeshift emulate`), and any firewall or proxy in between";
+      std::string endpoint = "the " + std::string(KindName(location.kind)) + " endpoint " + location.endpoint;
       if (CertificateProblem(s)) {
+        std::string message = "no trusted TLS connection to " + endpoint + " (for " + where + "): " + s.message();
         message += plan.ca_file.empty() ? "; to trust a self-signed certificate (the emulators' ca_file in "
-                                          "emulators.json) set LAKESHIFT_CA_FILE or the CA file option"
+                                          "emulators.json) pass --ca-file or set LAKESHIFT_CA_FILE"
                                         : "; the CA file " + plan.ca_file + " (from " + plan.ca_file_source +
-                                              ") does not vouch for this server";
+                                              ") does not vouch for this server, or the host name is not in its "
+                                              "certificate";
+        return KeepDetail(Status(s.code(), std::move(message)), s);
       }
-      return KeepDetail(Status(s.code(), std::move(message)), s);
-    }
-    case StatusCode::kUnauthenticated:
-      return KeepDetail(Unauthenticated(where + " refused the " + c.credential_kind + " credential: " + s.message() +
-                                        "; " + RefusedHint(plan, location)),
+      return KeepDetail(Status(s.code(), "cannot reach " + endpoint + " (for " + where + "): " + s.message() +
+                                             "; check the host name and port, that the service is running (the "
+                                             "local emulators: `lakeshift emulate`), and any firewall or proxy in "
+                                             "between"),
                         s);
+    }
+    case StatusCode::kUnauthenticated: {
+      std::string refused = plan.kind == CredentialKind::kNone
+                                ? where + " wants credentials, and none were sent: "
+                                : where + " refused the " + c.credential_kind + " credential: ";
+      return KeepDetail(Unauthenticated(refused + s.message() + "; " + RefusedHint(plan, location)), s);
+    }
     case StatusCode::kPermissionDenied:
       return KeepDetail(
           PermissionDenied(where + " accepted the " + c.credential_kind + " credential but denies reading " +

@@ -14,6 +14,10 @@ constexpr std::string_view kEntraVariables =
     "authority other than https://login.microsoftonline.com, e.g. the local identity provider's identity.url from "
     "emulators.json)";
 
+constexpr std::string_view kOtherWays =
+    ", or use the managed identity (--managed-identity) or a token file (--source-token-file / "
+    "--target-token-file)";
+
 std::string Trim(const char* value) {
   if (value == nullptr) return "";
   std::string_view text(value);
@@ -132,7 +136,7 @@ Result<CredentialPlan> Gen1Plan(const Location& location, const ConnectOptions& 
     return plan;
   }
   return InvalidArgument("no credentials for " + ServiceName(location) + " (" + location.url + "): set " +
-                         std::string(kEntraVariables) + ", or use a managed identity or a token file");
+                         std::string(kEntraVariables) + std::string(kOtherWays));
 }
 
 Result<CredentialPlan> Gen2Plan(const Location& location, const ConnectOptions& options, const Environment& env,
@@ -182,7 +186,7 @@ Result<CredentialPlan> Gen2Plan(const Location& location, const ConnectOptions& 
   std::string message = "no credentials for " + ServiceName(location) + " (" + location.url +
                         "): set AZURE_STORAGE_KEY (an account key), AZURE_STORAGE_SAS_TOKEN (or put a SAS in the "
                         "URL), or " +
-                        std::string(kEntraVariables) + ", or use a managed identity or a token file";
+                        std::string(kEntraVariables) + std::string(kOtherWays);
   if (location.path_style())
     message += "; for the local Gen2 emulator, AZURE_STORAGE_KEY is gen2.key in emulators.json";
   return InvalidArgument(std::move(message));
@@ -193,7 +197,7 @@ Result<CredentialPlan> Gen2Plan(const Location& location, const ConnectOptions& 
 Result<CredentialPlan> SelectCredential(const Location& location, const ConnectOptions& options) {
   Environment env(options.getenv);
   std::string ca_file = options.ca_file;
-  std::string ca_source = "the CA file option";
+  std::string ca_source = "--ca-file";
   if (ca_file.empty()) {
     ca_file = env("LAKESHIFT_CA_FILE");
     ca_source = "LAKESHIFT_CA_FILE";
@@ -224,8 +228,7 @@ std::string RefusedHint(const CredentialPlan& plan, const Location& location) {
   switch (plan.kind) {
     case CredentialKind::kNone:
     case CredentialKind::kHadoopSimple:
-      return "the service wants credentials: set " + std::string(kEntraVariables) +
-             ", or use a managed identity or a token file";
+      return "the service wants credentials: set " + std::string(kEntraVariables) + std::string(kOtherWays);
     case CredentialKind::kSharedKey:
       return "check that AZURE_STORAGE_KEY is a current key of account " + location.account +
              (location.path_style() ? " (for the local Gen2 emulator: gen2.key in emulators.json)" : "");

@@ -20,7 +20,8 @@
 //     6. Entra client credentials (as above)
 //     none of these: kInvalidArgument naming the variables to set.
 //   file:// needs no credential.
-// LAKESHIFT_CA_FILE (or ConnectOptions::ca_file) adds a PEM CA bundle to trust, e.g. the emulators' ca_file.
+// ConnectOptions::ca_file (the CLI's --ca-file) or LAKESHIFT_CA_FILE adds a PEM CA bundle to trust, e.g. the emulators'
+// ca_file.
 
 #include <chrono>
 #include <cstdint>

@@ -308,7 +308,7 @@ TEST(SelectCredential, MissingCredentialsListTheVariables) {
   auto gen1 = Select("adl://acct1.azuredatalakestore.net/x", FakeEnv{});
   EXPECT_CODE(gen1, StatusCode::kInvalidArgument);
   for (const char* name : {"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST",
-                           "Gen1 account acct1", "managed identity", "token file"}) {
+                           "Gen1 account acct1", "--managed-identity", "token file"}) {
     EXPECT_NE(gen1.status().message().find(name), std::string::npos) << name << ": " << gen1.status();
   }
   auto gen2 = Select("http://127.0.0.1:10004/devstoreaccount1/fs1", FakeEnv{});
@@ -498,6 +498,7 @@ TEST(CachingTokenSource, ManyThreadsOneFetch) {
     return AccessToken{"tok", SystemClockSeconds() + 3600};
   });
   std::vector<std::thread> threads;
+  threads.reserve(16);
   std::atomic<int> ok{0};
   for (int i = 0; i < 16; ++i) {
     threads.emplace_back([&] {

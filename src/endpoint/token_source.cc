@@ -245,10 +245,16 @@ TokenFetcher ManagedIdentityFetcher(std::shared_ptr<http::HttpClient> http, Mana
     }
     if (response->status != 200) {
       std::string text = OAuthErrorText(*response);
-      std::string hint = config.client_id.empty()
-                             ? "; assign a managed identity to this resource, or set AZURE_CLIENT_ID to the client "
-                               "id of a user-assigned identity"
-                             : "; check that AZURE_CLIENT_ID names a user-assigned identity of this resource";
+      std::string hint;
+      if (app_service && (response->status == 401 || response->status == 403)) {
+        hint = "; check IDENTITY_HEADER";
+      } else if (config.client_id.empty()) {
+        hint =
+            "; assign a managed identity to this resource, or set AZURE_CLIENT_ID to the client id of a "
+            "user-assigned identity";
+      } else {
+        hint = "; check that AZURE_CLIENT_ID names a user-assigned identity of this resource";
+      }
       return Status(CodeForTokenAnswer(response->status), what + " failed: " + text + hint);
     }
     return TokenFromJson(response->body, now, what);

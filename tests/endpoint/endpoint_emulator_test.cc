@@ -292,6 +292,8 @@ TEST_F(EndpointEmulatorTest, Gen1WithoutCredentialsSaysWhatToSet) {
   EXPECT_EQ(c->credential_kind, "none");
   auto refused = Probe(*c);
   EXPECT_CODE(refused, StatusCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("wants credentials, and none were sent"), std::string::npos)
+      << refused.status();
   EXPECT_NE(refused.status().message().find("AZURE_CLIENT_SECRET"), std::string::npos) << refused.status();
 }
 
@@ -457,6 +459,7 @@ TEST_F(EndpointEmulatorTest, ManagedIdentityThroughAppService) {
   ASSERT_OK(wrong);
   auto refused = Probe(*wrong);
   EXPECT_CODE(refused, StatusCode::kUnauthenticated);
+  EXPECT_NE(refused.status().message().find("check IDENTITY_HEADER"), std::string::npos) << refused.status();
   EXPECT_EQ(refused.status().message().find(header), std::string::npos);
 }
 
@@ -497,6 +500,7 @@ TEST_F(EndpointEmulatorTest, UntrustedCertificateSuggestsTheCaFile) {
   ASSERT_OK(c);
   auto untrusted = Probe(*c);
   EXPECT_CODE(untrusted, StatusCode::kUnavailable);
+  EXPECT_NE(untrusted.status().message().find("no trusted TLS connection"), std::string::npos) << untrusted.status();
   EXPECT_NE(untrusted.status().message().find("LAKESHIFT_CA_FILE"), std::string::npos) << untrusted.status();
   // The same with the CA file as an option.
   auto trusted =
