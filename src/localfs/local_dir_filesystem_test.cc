@@ -507,6 +507,21 @@ TEST_F(LocalDirTest, CheckAccess) {
   EXPECT_CODE(fs().CheckAccess("/f", acl::kExecute), StatusCode::kPermissionDenied);
 }
 
+TEST_F(LocalDirTest, PermissionErrorsNameThePathAndTheCall) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads and writes regardless of permission bits";
+  ASSERT_OK(fs::WriteFile(fs(), "/d/f", "x"));
+  ASSERT_EQ(::chmod(Local("/d/f").c_str(), 0), 0);
+  auto read = fs::ReadFile(fs(), "/d/f");
+  EXPECT_CODE(read, StatusCode::kPermissionDenied);
+  EXPECT_EQ(read.status().message(), "open /d/f (local " + Local("/d/f") + "): Permission denied");
+  ASSERT_EQ(::chmod(Local("/d").c_str(), 0500), 0);  // no write: nothing can be created in /d
+  EXPECT_CODE(fs().CreateFile("/d/g", {}), StatusCode::kPermissionDenied);
+  EXPECT_CODE(fs().Delete("/d/f", {}), StatusCode::kPermissionDenied);
+  ASSERT_EQ(::chmod(Local("/d").c_str(), 0600), 0);  // no search: nothing below /d can be reached
+  EXPECT_CODE(fs().GetFileInfo("/d/f"), StatusCode::kPermissionDenied);
+  ASSERT_EQ(::chmod(Local("/d").c_str(), 0700), 0);
+}
+
 TEST(LocalFsErrors, ErrnoMapping) {
   using internal::CodeForErrno;
   EXPECT_EQ(CodeForErrno(ENOENT), StatusCode::kNotFound);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -199,7 +200,8 @@ class LocalDirFileSystem final : public fs::FileSystem {
   const Fd root_fd_;
   fs::Capabilities caps_;
   Accounts accounts_;
-  std::mutex staged_mu_;  // guards staged_ (each entry has its own lock)
+  std::atomic<bool> openat2_available_{true};  // cleared when the kernel (or a seccomp filter) refuses openat2
+  std::mutex staged_mu_;                       // guards staged_ (each entry has its own lock)
   std::map<std::string, std::shared_ptr<Staged>> staged_;
 };
 
