@@ -82,7 +82,10 @@ Result<endpoint::Connection> ConnectOne(const std::string& url, const std::strin
   o.managed_identity = e.managed_identity;
   o.local_filesystem = [](const endpoint::Location&) { return localfs::OpenLocalDirectory("/"); };
   auto c = endpoint::Connect(*location, o);
-  if (!c.ok()) return Status(c.status().code(), std::string(role) + " " + url + ": " + c.status().message());
+  if (!c.ok()) {
+    return Status(c.status().code(),
+                  std::string(role) + " " + endpoint::DisplayUrl(*location) + ": " + c.status().message());
+  }
   return c;
 }
 

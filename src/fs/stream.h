@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,9 @@ class InputStream {
   virtual ~InputStream() = default;
   // Reads up to n bytes into buf; returns 0 at the end of the stream.
   virtual Result<size_t> Read(char* buf, size_t n) = 0;
+  // The unread bytes, when the stream holds them in memory, so a writer can send them without copying;
+  // taking them consumes them. nullopt for streams that must be read.
+  virtual std::optional<std::string_view> TakeAll() { return std::nullopt; }
 };
 
 // A stream over bytes held by the caller (small bodies, tests).
@@ -23,6 +27,11 @@ class StringInputStream final : public InputStream {
  public:
   explicit StringInputStream(std::string_view data) : data_(data) {}
   Result<size_t> Read(char* buf, size_t n) override;
+  std::optional<std::string_view> TakeAll() override {
+    std::string_view rest = data_.substr(pos_);
+    pos_ = data_.size();
+    return rest;
+  }
 
  private:
   std::string_view data_;

@@ -347,24 +347,37 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
                                                 p + " at " + std::to_string(end));
     }
   }
+  // Bytes held in memory go out as they are; a stream is read in pieces that grow up to one request's worth,
+  // so a small append costs no more memory than its size.
+  std::optional<std::string_view> whole = data.TakeAll();
   std::string chunk;
   int64_t position = offset;
   bool sent_any = false;
   while (true) {
-    chunk.resize(kAppendChunk);
-    size_t filled = 0;
-    while (filled < chunk.size()) {
-      ASSIGN_OR_RETURN(size_t n, data.Read(chunk.data() + filled, chunk.size() - filled));
-      if (n == 0) break;
-      filled += n;
+    std::string_view piece;
+    if (whole) {
+      piece = whole->substr(0, kAppendChunk);
+      whole->remove_prefix(piece.size());
+    } else {
+      chunk.clear();
+      size_t step = 64 * 1024;
+      while (chunk.size() < kAppendChunk) {
+        size_t want = std::min(kAppendChunk - chunk.size(), std::max(step, chunk.size()));
+        size_t old = chunk.size();
+        chunk.resize(old + want);
+        ASSIGN_OR_RETURN(size_t n, data.Read(chunk.data() + old, want));
+        chunk.resize(old + n);
+        if (n == 0) break;
+      }
+      piece = chunk;
     }
-    chunk.resize(filled);
-    bool last = filled < kAppendChunk;
+    size_t filled = piece.size();
+    bool last = filled < kAppendChunk || (whole && whole->empty());
     if (filled == 0 && sent_any) break;
     DfsCall call = CallFor("PATCH", p);
     call.query = {{"action", "append"}, {"position", std::to_string(position)}};
     if (last && options.flush) call.query.push_back({"flush", "true"});
-    auto body = http::StringBodySource::View(chunk);
+    auto body = http::StringBodySource::View(piece);
     call.body = &body;
     if (filled > 0 || options.flush) {
       Status sent = client_->Send(call).status();
@@ -391,6 +404,9 @@ void Gen2FileSystem::NoteStaged(const std::string& path, int64_t begin, int64_t 
 void Gen2FileSystem::ForgetStaged(const std::string& path, std::optional<int64_t> committed) {
   std::lock_guard lock(staged_mu_);
   staged_.erase(path);
+  // Committed lengths are a cache (ContiguousEnd asks the service when one is missing): keep it bounded over a
+  // migration's millions of files.
+  if (committed_.size() > 4096) committed_.clear();
   if (committed) {
     committed_[path] = *committed;
   } else {
