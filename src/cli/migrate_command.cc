@@ -166,6 +166,7 @@ std::string HumanDuration(double seconds) {
   if (seconds < 0 || seconds > 1e8) return "?";
   int64_t s = static_cast<int64_t>(seconds);
   char buf[32];
+  if (seconds < 1) return "under a second";
   if (s >= 3600) {
     std::snprintf(buf, sizeof buf, "%ldh%02ldm", static_cast<long>(s / 3600), static_cast<long>(s / 60 % 60));
   } else if (s >= 60) {
