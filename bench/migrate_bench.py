@@ -156,6 +156,7 @@ def main():
     parser.add_argument("--small-count", type=int, default=10000)
     parser.add_argument("--small-kib", type=int, default=4)
     parser.add_argument("--skip-azcopy", action="store_true")
+    parser.add_argument("--lakeshift-args", default="", help="extra options for lakeshift migrate, e.g. '--parallel 32'")
     parser.add_argument("--azcopy", default=os.path.expanduser("~/.local/share/lakeshift/bin/azcopy"))
     a = parser.parse_args()
     lakeshift = os.path.join(a.build, "lakeshift")
@@ -176,7 +177,7 @@ def main():
                                               "files/s")):
                 seconds, rss, out, _ = run_measured(
                     [lakeshift, "migrate", "--from", f"{gen1}/bench/{part}", "--to", f"{gen2}/{part}", "--journal",
-                     os.path.join(work, f"{part}.journal")], env=emu.env())
+                     os.path.join(work, f"{part}.journal"), *a.lakeshift_args.split()], env=emu.env())
                 results[part] = report_line(name, seconds, rss, amount, unit)
         finally:
             emu.stop()
@@ -199,7 +200,8 @@ def main():
             for part, amount, unit in (("large", large_total / 1e6, "MB/s"), ("small", a.small_count, "files/s")):
                 seconds, rss, _, _ = run_measured(
                     [lakeshift, "migrate", "--from", "file://" + os.path.join(local, part), "--to",
-                     f"{url}/gen1/local-{part}", "--journal", os.path.join(work, f"local-{part}.journal")], env=env)
+                     f"{url}/gen1/local-{part}", "--journal", os.path.join(work, f"local-{part}.journal"),
+                     *a.lakeshift_args.split()], env=env)
                 ours = report_line(f"(c) local -> Gen2, {part}: lakeshift", seconds, rss, amount, unit)
                 if not sas:
                     continue

@@ -65,6 +65,21 @@ BufferPool::Lease BufferPool::Acquire() {
   return Lease(this, std::move(buffer));
 }
 
+std::optional<BufferPool::Lease> BufferPool::TryAcquire() {
+  std::unique_lock lock(mu_);
+  if (!free_.empty()) {
+    std::unique_ptr<std::string> buffer = std::move(free_.back());
+    free_.pop_back();
+    return Lease(this, std::move(buffer));
+  }
+  if (created_ >= limit_) return std::nullopt;
+  ++created_;
+  lock.unlock();
+  auto buffer = std::make_unique<std::string>();
+  buffer->reserve(size_);
+  return Lease(this, std::move(buffer));
+}
+
 void BufferPool::Return(std::unique_ptr<std::string> buffer) {
   buffer->clear();  // keeps the capacity
   {

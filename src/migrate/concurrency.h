@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,6 +62,9 @@ class BufferPool {
     std::unique_ptr<std::string> buffer_;
   };
   Lease Acquire();  // blocks while all buffers are out
+  // A buffer if one is free now. A holder of buffers must use this, never Acquire: waiting for more while
+  // holding some can deadlock once every buffer is held by a waiter.
+  std::optional<Lease> TryAcquire();
   size_t size() const { return size_; }
 
  private:

@@ -5,11 +5,14 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "migrate/concurrency.h"
 #include "migrate/journal.h"
 #include "migrate/metadata.h"
 #include "migrate/migrator.h"
+#include "migrate/transfer.h"
+#include "store/local_store.h"
 #include "testing/temp_dir.h"
 
 namespace lakeshift::migrate {
@@ -161,6 +164,45 @@ TEST(ConcurrencyTest, BufferPoolNeverHandsOutMoreThanItsCount) {
   }
   EXPECT_LE(peak.load(), 3);
   EXPECT_GE(peak.load(), 1);
+}
+
+// More large files at once than the pool has buffers for a window each: every copy must still finish (files
+// never wait for buffers while holding some).
+TEST(TransferTest, ManyLargeFilesShareASmallBufferPool) {
+  testing_util::TempDir dir;
+  store::LocalStoreOptions o;
+  o.directory = dir.path() + "/store";
+  o.policy = &acl::AclPolicy::Gen2();
+  auto store = store::LocalStore::Open(o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto fs = (*store)->AsSuperuser();
+  std::string data(20 * 1024 + 7, 'x');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131);
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(fs::WriteFile(*fs, "/src/f" + std::to_string(i), data).ok());
+  BufferPool buffers(3, 1024);
+  ThreadPool ranges(4, 16);
+  TransferContext context{&buffers, &ranges, nullptr, 8};
+  auto done = std::async(std::launch::async, [&] {
+    std::vector<std::future<Status>> copies;
+    for (int i = 0; i < 6; ++i) {
+      copies.push_back(std::async(std::launch::async, [&, i]() -> Status {
+        std::string name = "/src/f" + std::to_string(i);
+        ASSIGN_OR_RETURN(fs::FileInfo info, fs->GetFileInfo(name));
+        return CopyFileContent(*fs, name, info, *fs, "/dst/f" + std::to_string(i), fs::CreateOptions{}, true, context)
+            .status();
+      }));
+    }
+    Status all;
+    for (auto& c : copies) {
+      Status s = c.get();
+      if (!s.ok()) all = s;
+    }
+    return all;
+  });
+  ASSERT_EQ(done.wait_for(std::chrono::seconds(60)), std::future_status::ready) << "the copies deadlocked";
+  Status s = done.get();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(*fs::ReadFile(*fs, "/dst/f" + std::to_string(i)), data);
 }
 
 TEST(PathTest, JoinPathKeepsRootsAndRelativePathsApart) {

@@ -73,11 +73,16 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
     std::deque<InFlight> flight;
     int64_t next = 0;
     Status failed;
-    auto launch = [&] {
+    // Starts the next block when a buffer can be had: waiting for one only while this file holds none, so
+    // files never wait on each other's buffers in a cycle.
+    auto launch = [&]() -> bool {
+      std::optional<BufferPool::Lease> lease =
+          flight.empty() ? std::optional<BufferPool::Lease>(context.buffers->Acquire()) : context.buffers->TryAcquire();
+      if (!lease) return false;
       int64_t offset = next;
       int64_t length = std::min(block, size - offset);
       next += length;
-      auto buffer = std::make_shared<BufferPool::Lease>(context.buffers->Acquire());
+      auto buffer = std::make_shared<BufferPool::Lease>(std::move(*lease));
       auto promise = std::make_shared<std::promise<Status>>();
       InFlight f{offset, buffer, promise->get_future()};
       context.ranges->Submit(
@@ -87,17 +92,22 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
             promise->set_value(std::move(s));
           });
       flight.push_back(std::move(f));
+      return true;
     };
-    while (next < size && static_cast<int>(flight.size()) < context.window) launch();
-    while (!flight.empty()) {
-      InFlight f = std::move(flight.front());
-      flight.pop_front();
-      Status s = f.done.get();
-      if (!s.ok() && failed.ok()) failed = s;
-      if (failed.ok()) {
-        md5.Update(**f.buffer);
-        if (next < size) launch();
+    auto fill = [&] {
+      while (failed.ok() && next < size && static_cast<int>(flight.size()) < context.window && launch()) {
       }
+    };
+    fill();
+    while (!flight.empty()) {
+      {
+        InFlight f = std::move(flight.front());
+        flight.pop_front();
+        Status s = f.done.get();
+        if (!s.ok() && failed.ok()) failed = s;
+        if (failed.ok()) md5.Update(**f.buffer);
+      }  // the block's buffer goes back before the next is taken
+      fill();
     }
     RETURN_IF_ERROR(failed);
   }
