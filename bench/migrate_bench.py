@@ -51,6 +51,7 @@ def run_measured(args, env=None, cwd=None):
     seconds = time.monotonic() - start
     if p.returncode != 0:
         sys.exit(f"{' '.join(args[:2])} failed ({p.returncode}):\n{''.join(out)[-3000:]}\n{''.join(err)[-3000:]}")
+    run_measured.cpu = usage.ru_utime + usage.ru_stime
     return seconds, usage.ru_maxrss / 1024, "".join(out), "".join(err)
 
 
@@ -144,7 +145,8 @@ def account_sas():
 
 def report_line(name, seconds, rss, amount, unit):
     rate = amount / seconds
-    print(f"  {name:<44} {seconds:7.1f} s  {rate:10.1f} {unit}  peak RSS {rss:6.0f} MiB", flush=True)
+    print(f"  {name:<44} {seconds:7.1f} s  {rate:10.1f} {unit}  peak RSS {rss:6.0f} MiB  "
+          f"CPU {run_measured.cpu:5.1f} s", flush=True)
     return rate
 
 
