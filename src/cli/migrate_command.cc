@@ -318,7 +318,7 @@ struct MigrateArgs {
   std::string verify = "md5";
   std::string max_rate;
   std::string block_size = "8M";
-  std::string memory = "512M";
+  std::string memory = "128M";
   int parallel = 16;
   bool keep_deleted = false;
   bool dry_run = false;

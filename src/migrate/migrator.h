@@ -41,7 +41,7 @@ struct MigrateOptions {
   int parallel_files = 16;
   int parallel_blocks = 16;            // range reads/appends of large files in flight, over all files
   int64_t block_size = 8 << 20;        // files up to this size go in one request
-  int64_t memory_limit = 512LL << 20;  // block buffers, in bytes
+  int64_t memory_limit = 128LL << 20;  // block buffers, in bytes (more is slower here: fresh pages cost)
   NamePolicy names = NamePolicy::kStop;
   bool check_gen2_names = true;  // off when the target is not Gen2 (a local directory)
   IdentityMap identities;
