@@ -192,6 +192,17 @@ class Run {
     return Status::Ok();
   }
 
+  // The journal row of an item this run has seen: what was known of it, stamped with the run.
+  JournalItem SeenItem(const std::optional<JournalItem>& known, const std::string& source_rel,
+                       const std::string& target_rel, fs::FileType type) const {
+    JournalItem item = known.value_or(JournalItem{});
+    item.path = source_rel;
+    item.target_path = target_rel;
+    item.type = type;
+    item.seen_run = run_id_;
+    return item;
+  }
+
   void RecordSkipped(const std::string& source_rel, const fs::FileInfo& entry) {
     if (options_.dry_run) return;
     JournalItem item;
@@ -227,11 +238,7 @@ class Run {
     std::string signature = MetadataSignature(meta);
     bool has_default = !meta.acl.default_acl.empty();
     ASSIGN_OR_RETURN(std::optional<JournalItem> known, journal_.Get(source_rel));
-    JournalItem item = known.value_or(JournalItem{});
-    item.path = source_rel;
-    item.target_path = target_rel;
-    item.type = fs::FileType::kDirectory;
-    item.seen_run = run_id_;
+    JournalItem item = SeenItem(known, source_rel, target_rel, fs::FileType::kDirectory);
     bool up_to_date = known && known->state == ItemState::kDone && known->metadata == signature &&
                       known->modification_time_ms == info.modification_time_ms && known->target_path == target_rel;
     if (up_to_date) {
@@ -340,11 +347,7 @@ class Run {
     if (!last.ok() && !(Cancelled() && last.code() == StatusCode::kCancelled)) {
       Fail(source_rel, last.ToString());
       if (auto known = journal_.Get(source_rel); known.ok()) {
-        JournalItem item = known->value_or(JournalItem{});
-        item.path = source_rel;
-        item.target_path = target_rel;
-        item.type = fs::FileType::kFile;
-        item.seen_run = run_id_;
+        JournalItem item = SeenItem(*known, source_rel, target_rel, fs::FileType::kFile);
         item.state = ItemState::kFailed;
         item.error = last.ToString();
         (void)journal_.Put(item);
@@ -357,11 +360,7 @@ class Run {
     ASSIGN_OR_RETURN(SourceMetadata meta, ReadSourceMetadata(*source_.fs, source_path, info));
     std::string signature = MetadataSignature(meta);
     ASSIGN_OR_RETURN(std::optional<JournalItem> known, journal_.Get(source_rel));
-    JournalItem item = known.value_or(JournalItem{});
-    item.path = source_rel;
-    item.target_path = target_rel;
-    item.type = fs::FileType::kFile;
-    item.seen_run = run_id_;
+    JournalItem item = SeenItem(known, source_rel, target_rel, fs::FileType::kFile);
     bool content_same = known && known->state == ItemState::kDone && known->size == info.size &&
                         known->modification_time_ms == info.modification_time_ms && known->target_path == target_rel;
     if (content_same && known->metadata == signature) {

@@ -20,19 +20,11 @@ from azure.core.exceptions import HttpResponseError
 from azure.datalake.store.exceptions import PermissionError as Gen1PermissionError
 from azure.storage.filedatalake import DataLakeServiceClient
 
-from conftest import LocalEmulators, lakeshift_binary
+from conftest import lakeshift_binary
 import test_gen1_sdk
-from test_gen1_sdk import PRINCIPALS, ca_bundle, client, oid
+from test_gen1_sdk import PRINCIPALS, client, emulators, oid  # noqa: F401 (emulators is a fixture)
 
 GROUP = "6b0f3d2e-1c4a-4e5b-9f7d-2a8c1e3b5d40"
-
-
-@pytest.fixture(scope="module")
-def emulators():
-    e = LocalEmulators(principals=PRINCIPALS)
-    with ca_bundle(e.ca_file):
-        yield e
-    e.stop()
 
 
 @pytest.fixture
