@@ -9,3 +9,5 @@ echo "== Gen2 emulator over HTTP (own client, Shared Key)"
 build/release/bench/gen2_emulator_bench
 echo "== Gen1 emulator over HTTP (own client, bearer token)"
 build/release/bench/gen1_emulator_bench
+echo "== Migration: Gen1 emulator -> Gen2 emulator, and a local directory -> Gen2 beside AzCopy"
+/usr/bin/python3 bench/migrate_bench.py --build build/release
