@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 flavour="${1:-release}"
 case "$flavour" in
   release) dir=build/release; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
-  asan) dir=build/asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DLAKESHIFT_SANITIZE=ON -DLAKESHIFT_UNIT_TESTS_ONLY=ON) ;;
+  asan) dir=build/asan
+        # -O1 -g1: line numbers in sanitizer reports at a fraction of the compile time of -O2 -g (CI has 2 cores).
+        flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" -DLAKESHIFT_SANITIZE=ON
+               -DLAKESHIFT_UNIT_TESTS_ONLY=ON) ;;
   *) echo "build: unknown flavour '$flavour' (use release or asan)" >&2; exit 2 ;;
 esac
 
