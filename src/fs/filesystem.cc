@@ -136,4 +136,12 @@ std::string_view FileTypeName(FileType type) {
   return type == FileType::kDirectory ? "DIRECTORY" : "FILE";
 }
 
+FileInfo KnownFile(std::string path, int64_t size) {
+  FileInfo info;
+  info.path = std::move(path);
+  info.type = FileType::kFile;
+  info.size = size;
+  return info;
+}
+
 }  // namespace lakeshift::fs

@@ -89,6 +89,11 @@ struct ReadOptions {
   int64_t offset = 0;
   int64_t length = -1;  // -1: to the end
   Conditions conditions;
+  // The file's size as the caller already knows it (from a listing). Without conditions, remote stores then
+  // skip their status request and read [offset, min(size, offset + length)) as it is now; a file that has
+  // shrunk since gives an error or a short read, never bytes past its end. ReadHandle::info then holds only
+  // path, type and size.
+  std::optional<int64_t> known_size;
 };
 
 struct ReadHandle {
@@ -109,6 +114,9 @@ struct CreateOptions {
   ContentHeaders content;
   std::optional<int64_t> expiry_time_ms;
   Conditions conditions;
+  // False when the caller ignores the FileInfo that CreateFile returns: remote stores then skip the status
+  // request after the create and return only path and type.
+  bool return_info = true;
 };
 
 struct AppendOptions {
@@ -130,6 +138,9 @@ struct FlushOptions {
   std::optional<std::string> content_md5;  // base64 MD5 of the whole file, stored as its Content-MD5
   std::optional<ContentHeaders> content;
   Conditions conditions;
+  // False when the caller ignores the FileInfo that Flush returns beyond path, type and size: remote stores
+  // then skip the status request after the flush.
+  bool return_info = true;
 };
 
 // Writes a whole file in one step (PutFile).
@@ -255,5 +266,7 @@ Result<FileInfo> PutFileByRename(FileSystem& fs, std::string_view path, InputStr
 Result<std::vector<FileInfo>> ListAll(FileSystem& fs, std::string_view dir, bool recursive = false);
 
 std::string_view FileTypeName(FileType type);
+// A file known only by path and size: what stores return when the caller asked them to skip a status request.
+FileInfo KnownFile(std::string path, int64_t size);
 
 }  // namespace lakeshift::fs

@@ -181,7 +181,12 @@ Result<fs::ListPage> Gen1FileSystem::List(std::string_view raw, const fs::ListOp
 Result<fs::ReadHandle> Gen1FileSystem::OpenRead(std::string_view raw, const fs::ReadOptions& options) {
   ASSIGN_OR_RETURN(std::string p, path::Normalize(raw));
   if (options.offset < 0) return InvalidArgument("read offset " + std::to_string(options.offset) + " is negative");
-  ASSIGN_OR_RETURN(fs::FileInfo info, GetFileInfo(p));
+  fs::FileInfo info;
+  if (options.known_size && options.conditions.empty()) {
+    info = fs::KnownFile(p, *options.known_size);  // the caller listed it: no GETFILESTATUS
+  } else {
+    ASSIGN_OR_RETURN(info, GetFileInfo(p));
+  }
   if (info.is_directory()) return IsADirectory(p);
   if (options.conditions.if_match && *options.conditions.if_match != "*" && *options.conditions.if_match != info.etag) {
     return PreconditionFailed(p + " changed since it was listed");

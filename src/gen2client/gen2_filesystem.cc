@@ -80,6 +80,14 @@ fs::FileInfo InfoFromHeaders(std::string path, const http::Headers& h) {
   return info;
 }
 
+// What a create or flush answer tells about the file it wrote (ETag and Last-Modified), without a HEAD.
+fs::FileInfo WrittenInfo(std::string path, int64_t size, const http::Headers& h) {
+  fs::FileInfo info = fs::KnownFile(std::move(path), size);
+  info.modification_time_ms = TimeHeader(h, "Last-Modified");
+  info.etag = gen2::UnquoteEtag(h.Get("ETag").value_or(""));
+  return info;
+}
+
 int64_t JsonInt(const nlohmann::json& entry, const char* key) {
   if (!entry.contains(key)) return 0;
   const auto& v = entry[key];
@@ -263,7 +271,12 @@ Result<fs::ListPage> Gen2FileSystem::ListFrom(const std::string& dir, const fs::
 
 Result<fs::ReadHandle> Gen2FileSystem::OpenRead(std::string_view raw, const fs::ReadOptions& options) {
   ASSIGN_OR_RETURN(std::string p, path::Normalize(raw));
-  ASSIGN_OR_RETURN(fs::FileInfo info, GetFileInfo(p));
+  fs::FileInfo info;
+  if (options.known_size && options.conditions.empty()) {
+    info = fs::KnownFile(p, *options.known_size);  // the caller listed it: no HEAD
+  } else {
+    ASSIGN_OR_RETURN(info, GetFileInfo(p));
+  }
   if (info.is_directory()) return IsADirectory(p);
   if (!options.conditions.empty()) {
     if (options.conditions.if_match && *options.conditions.if_match != "*" &&
@@ -312,6 +325,7 @@ Result<fs::FileInfo> Gen2FileSystem::CreateFile(std::string_view raw, const fs::
   }
   RETURN_IF_ERROR(created.status());
   ForgetStaged(p, 0);
+  if (!o.return_info) return WrittenInfo(p, 0, created->headers);
   return GetFileInfo(p);
 }
 
@@ -446,8 +460,9 @@ Result<fs::FileInfo> Gen2FileSystem::Flush(std::string_view raw, int64_t positio
   if (o.content_md5) call.headers.Set("x-ms-content-md5", *o.content_md5);
   if (o.content) SetContentHeaders(call.headers, *o.content);
   SetConditions(call.headers, o.conditions);
-  RETURN_IF_ERROR(client_->Send(call).status());
+  ASSIGN_OR_RETURN(http::ClientResponse flushed, client_->Send(call));
   ForgetStaged(p, o.retain_uncommitted ? std::nullopt : std::optional<int64_t>(position));
+  if (!o.return_info) return WrittenInfo(p, position, flushed.headers);
   return GetFileInfo(p);
 }
 

@@ -10,13 +10,19 @@
 namespace lakeshift::migrate {
 namespace {
 
-// Reads [offset, offset + length) of the source version into `buffer`.
+// Reads [offset, offset + length) of the source into `buffer`. With an etag, only that version (a file read in
+// several ranges must not mix versions); without one, as the file is now (its listed size known, so remote stores
+// skip a status request: a file changed since is copied again by the next run, whose listing shows the change).
 Status ReadRange(fs::FileSystem& source, const std::string& path, const std::string& etag, int64_t offset,
                  int64_t length, std::string& buffer, RateLimiter* rate) {
   fs::ReadOptions read;
   read.offset = offset;
   read.length = length;
-  if (!etag.empty()) read.conditions.if_match = etag;
+  if (!etag.empty()) {
+    read.conditions.if_match = etag;
+  } else {
+    read.known_size = offset + length;
+  }
   ASSIGN_OR_RETURN(fs::ReadHandle handle, source.OpenRead(path, read));
   buffer.resize(static_cast<size_t>(length));
   size_t filled = 0;
@@ -52,13 +58,14 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
   const auto block = static_cast<int64_t>(context.buffers->size());
   fs::CreateOptions options = create;
   options.overwrite = true;
+  options.return_info = false;
   RETURN_IF_ERROR(target.CreateFile(target_path, options).status());
 
   encoding::Hasher md5(encoding::HashAlgorithm::kMd5);
   if (size <= block) {
     BufferPool::Lease buffer = context.buffers->Acquire();
     if (size > 0) {
-      RETURN_IF_ERROR(ReadRange(source, source_path, source_info.etag, 0, size, *buffer, context.rate));
+      RETURN_IF_ERROR(ReadRange(source, source_path, /*etag=*/"", 0, size, *buffer, context.rate));
       RETURN_IF_ERROR(AppendBlock(target, target_path, 0, *buffer));
       md5.Update(*buffer);
     }
@@ -116,6 +123,7 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
   copied.content_md5 = encoding::Base64Encode(digest);
   fs::FlushOptions flush;
   flush.close = true;
+  flush.return_info = verify;  // the status after the flush is what verification reads back
   if (target.capabilities().content_md5) flush.content_md5 = copied.content_md5;
   ASSIGN_OR_RETURN(copied.target, target.Flush(target_path, size, flush));
   if (verify) {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -92,19 +93,34 @@ Result<UniqueFd> ContentFiles::OpenForRead(const std::string& key) const {
   return UniqueFd(fd);
 }
 
+namespace {
+
+Status PwriteAll(int fd, const char* bytes, size_t n, int64_t offset) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t w = ::pwrite(fd, bytes + done, n - done, offset + static_cast<int64_t>(done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return ErrnoError("write content file", errno);
+    done += static_cast<size_t>(w);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<int64_t> ContentFiles::WriteStreamAt(int fd, int64_t offset, fs::InputStream& data) {
-  std::vector<char> buf(1 << 20);
+  if (std::optional<std::string_view> whole = data.TakeAll()) {
+    RETURN_IF_ERROR(PwriteAll(fd, whole->data(), whole->size(), offset));
+    return static_cast<int64_t>(whole->size());
+  }
+  // Left uninitialised: a small body touches one page of it, not a megabyte (this runs once per append).
+  constexpr size_t kBuffer = 1 << 20;
+  std::unique_ptr<char[]> buf(new char[kBuffer]);
   int64_t written = 0;
   while (true) {
-    ASSIGN_OR_RETURN(size_t n, data.Read(buf.data(), buf.size()));
+    ASSIGN_OR_RETURN(size_t n, data.Read(buf.get(), kBuffer));
     if (n == 0) return written;
-    size_t done = 0;
-    while (done < n) {
-      ssize_t w = ::pwrite(fd, buf.data() + done, n - done, offset + written + static_cast<int64_t>(done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return ErrnoError("write content file", errno);
-      done += static_cast<size_t>(w);
-    }
+    RETURN_IF_ERROR(PwriteAll(fd, buf.get(), n, offset + written));
     written += static_cast<int64_t>(n);
   }
 }

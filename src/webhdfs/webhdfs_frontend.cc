@@ -244,7 +244,7 @@ Status Create(Call& c) {
   ASSIGN_OR_RETURN(bool write, c.r.BoolParam("write", false));
   if (!write) return c.Empty(307, {{"Location", c.UrlWith("write=true")}});
   ASSIGN_OR_RETURN(bool overwrite, c.r.BoolParam("overwrite", false));
-  ASSIGN_OR_RETURN(SyncFlag flag, ParseSyncFlag(c.r, SyncFlag::kClose));
+  RETURN_IF_ERROR(ParseSyncFlag(c.r, SyncFlag::kClose).status());  // validated; any flag commits what CREATE carries
   fs::CreateOptions co;
   co.overwrite = overwrite;
   ASSIGN_OR_RETURN(co.permission, PermissionParam(c.r));
@@ -256,10 +256,9 @@ Status Create(Call& c) {
   RETURN_IF_ERROR(created.status());
   // The data a CREATE carries is visible at once whatever its syncFlag (recordings of the pre-0.0.45 SDK:
   // CREATE with 5 bytes and syncFlag=DATA, then GETFILESTATUS says 5); only later DATA appends wait.
+  // Without a body there is nothing to append: the new file is already committed at length 0, whatever the flag.
   bool has_body = c.http.chunked || c.http.content_length.value_or(0) > 0;
-  if (has_body || flag != SyncFlag::kData) {
-    RETURN_IF_ERROR(AppendBody(c, int64_t{0}, has_body ? SyncFlag::kMetadata : flag, true));
-  }
+  if (has_body) RETURN_IF_ERROR(AppendBody(c, int64_t{0}, SyncFlag::kMetadata, true));
   return c.Empty(201, {{"Location", c.Url()}});
 }
 
