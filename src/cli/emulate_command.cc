@@ -10,9 +10,7 @@
 #include "identity/provider.h"
 
 namespace lakeshift::cli {
-namespace {
 
-// "127.0.0.1:10004" -> host, port. Port 0 picks a free port.
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port) {
   size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) {
@@ -29,6 +27,8 @@ Status ParseListen(const std::string& text, std::string* host, uint16_t* port) {
   }
   return Status::Ok();
 }
+
+namespace {
 
 // Parses --faults into `faults`; prints the error and sets exit code 2 when it is malformed.
 bool ParseFaults(const std::string& spec, http::FaultOptions* faults, const char* command, int& exit_code) {

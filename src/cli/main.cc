@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   lakeshift::cli::AddDemoCommand(app, exit_code);
   lakeshift::cli::AddEmulateCommand(app, exit_code);
   lakeshift::cli::AddMigrateCommands(app, exit_code);
+  lakeshift::cli::AddGatewayCommands(app, exit_code);
   lakeshift::cli::AddStoreCommands(app, exit_code);
   try {
     app.parse(argc, argv);

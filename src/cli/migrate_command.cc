@@ -15,8 +15,10 @@
 
 #include "cli/commands.h"
 #include "encoding/digest.h"
+#include "encoding/time_format.h"
 #include "endpoint/endpoint.h"
 #include "localfs/local_dir_filesystem.h"
+#include "migrate/cutover.h"
 #include "migrate/journal.h"
 #include "migrate/migrator.h"
 #include "migrate/verify.h"
@@ -323,17 +325,86 @@ struct MigrateArgs {
   bool keep_deleted = false;
   bool dry_run = false;
   bool json = false;
+  bool yes = false;       // --mode complete without asking
+  int freeze_grace = 5;   // seconds for gateway writes in flight when the freeze starts
 };
+
+// The cutover of a complete migration, after a clean copy: freeze, final pass, verification, switch. Any failure
+// before the switch returns the gateways to pass-through, so Gen1 applications keep working on Gen1.
+int Cutover(const MigrateArgs& a, Connected& c, migrate::Journal& journal, const std::function<int(const char*)>& pass,
+            std::ostream& out) {
+  const char* cmd = "lakeshift migrate";
+  auto unfreeze = [&](const std::string& why) {
+    Status s = migrate::WriteCutover(journal, migrate::CutoverPhase::kPassThrough, why);
+    if (!s.ok()) std::cerr << cmd << ": could not unfreeze the gateways: " << s.message() << "\n";
+    out << "Cutover stopped (" << why << "): gateways pass every request through to Gen1 again.\n";
+  };
+  Status frozen = migrate::WriteCutover(journal, migrate::CutoverPhase::kFrozen, "final sync");
+  if (!frozen.ok()) return Fail(cmd, frozen);
+  out << "Writes frozen at the gateways; waiting " << a.freeze_grace << " s for writes in flight to finish\n";
+  for (int waited = 0; waited < a.freeze_grace * 10 && !g_cancel; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (g_cancel) return unfreeze("interrupted"), 130;
+  int final_pass = pass("Final sync (writes frozen)");
+  if (final_pass != 0) return unfreeze("the final sync did not finish cleanly"), final_pass;
+
+  out << "Verifying\n";
+  migrate::VerifyOptions v;
+  auto map = LoadMap(a.ends);
+  if (!map.ok()) return unfreeze("identity map"), Fail(cmd, map.status());
+  v.identities = std::move(*map);
+  v.unmapped = UnmappedFrom(a.ends.unmapped);
+  v.journal = &journal;
+  v.parallel = std::max(1, a.parallel);
+  v.cancel = &g_cancel;
+  auto verified = migrate::Verify(c.source_end, c.target_end, v);
+  if (!verified.ok()) return unfreeze("verification failed to run"), Fail(cmd, verified.status());
+  out << verified->Summary();
+  if (g_cancel) return unfreeze("interrupted"), 130;
+  if (verified->difference_count != 0) {
+    unfreeze("verification found " + std::to_string(verified->difference_count) + " differences");
+    return 1;
+  }
+  auto state = migrate::ReadCutover(journal);
+  if (!state.ok()) return unfreeze("journal"), Fail(cmd, state.status());
+  if (state->phase != migrate::CutoverPhase::kFrozen) {
+    out << "The cutover was aborted meanwhile (" << state->note << "); nothing switched.\n";
+    return 1;
+  }
+  Status switched = migrate::WriteCutover(journal, migrate::CutoverPhase::kSwitched, "complete migration");
+  if (!switched.ok()) return unfreeze("journal"), Fail(cmd, switched);
+  out << "Switched: gateways now serve Gen1 applications from Gen2. Gen1 is left as it was.\n";
+  return 0;
+}
+
+// What a complete migration does, said before it starts (as the portal's consent page does).
+bool ConfirmComplete(const MigrateArgs& a, const std::string& journal_path, std::ostream& out) {
+  out << "A complete migration will:\n"
+         "  1. copy everything that is not yet on Gen2 (Gen1 stays in use);\n"
+         "  2. freeze writes at every gateway that follows the journal "
+      << journal_path
+      << ": reads still go to Gen1,\n"
+         "     writes are answered 429 (the Gen1 SDKs retry them);\n"
+         "  3. copy what changed meanwhile, then verify source and target (a difference stops the cutover and\n"
+         "     unfreezes the gateways);\n"
+         "  4. switch the gateways to Gen2: from then on Gen1 applications read and write Gen2 through them.\n"
+         "Gen1 itself is not modified. Until step 4, `lakeshift cutover --journal "
+      << journal_path << " --abort` returns everything to Gen1.\n";
+  if (a.yes) return true;
+  if (isatty(STDIN_FILENO) == 0) {
+    std::cerr << "lakeshift migrate: --mode complete needs confirmation: pass --yes (no terminal to ask on)\n";
+    return false;
+  }
+  out << "Type yes to continue: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "yes";
+}
 
 int RunMigrate(const MigrateArgs& a) {
   const char* cmd = "lakeshift migrate";
-  if (a.mode == "complete") {
-    return Fail(cmd,
-                Status(StatusCode::kUnsupported,
-                       "--mode complete (cutover to the compatibility gateway) is not available yet; run "
-                       "--mode test, which copies and verifies without touching Gen1"),
-                2);
-  }
+  const bool complete = a.mode == "complete";
   migrate::MigrateOptions o;
   o.mode = a.mode;
   auto map = LoadMap(a.ends);
@@ -398,14 +469,29 @@ int RunMigrate(const MigrateArgs& a) {
   }
 
   std::string journal_path = a.journal.empty() ? DefaultJournalName(a.ends.from, a.ends.to) : a.journal;
+  if (complete && !ConfirmComplete(a, journal_path, out)) {
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    out << "Nothing was copied.\n";
+    return 2;
+  }
   auto journal = migrate::OpenSqliteJournal(journal_path);
   if (!journal.ok()) return Fail(cmd, journal.status());
   Status bound = (*journal)->Bind(c->source_end.url, c->target_end.url);
   if (!bound.ok()) return Fail(cmd, bound, 2);
   out << "Journal: " << journal_path << "\n";
+  if (complete) {
+    auto state = migrate::ReadCutover(**journal);
+    if (!state.ok()) return Fail(cmd, state.status());
+    if (state->phase == migrate::CutoverPhase::kSwitched) {
+      return Fail(cmd,
+                  Status(StatusCode::kConflict,
+                         "this migration is already complete: its gateways serve Gen2 since " +
+                             encoding::FormatRfc1123(state->changed_ms) + "; Gen1 is no longer current"),
+                  2);
+    }
+  }
 
-  migrate::Progress progress;
-  o.progress = &progress;
   o.cancel = &g_cancel;
   if (a.json) {
     o.on_failure = [](const std::string& path, const std::string& reason) {
@@ -414,22 +500,37 @@ int RunMigrate(const MigrateArgs& a) {
       std::cout << nlohmann::json{{"event", "failure"}, {"path", path}, {"reason", reason}}.dump() << std::endl;
     };
   }
-  ProgressPrinter printer(progress, a.json, planned->files_found, planned->bytes_found);
-  auto report = migrate::Migrate(c->source_end, c->target_end, **journal, o);
-  printer.Stop();
+  // One pass of the copy, with its progress line, report file and summary. 0: it finished cleanly.
+  auto run_pass = [&](const char* title) -> int {
+    if (title != nullptr) out << title << "\n";
+    migrate::Progress progress;
+    o.progress = &progress;
+    ProgressPrinter printer(progress, a.json, planned->files_found, planned->bytes_found);
+    auto report = migrate::Migrate(c->source_end, c->target_end, **journal, o);
+    printer.Stop();
+    if (!report.ok()) return Fail(cmd, report.status());
+    std::string report_path =
+        a.report.empty() ? journal_path + ".run-" + std::to_string(report->run_id) + ".json" : a.report;
+    int written = WriteReport(report_path, report->ToJson());
+    out << report->Summary() << "Report: " << report_path << "\n";
+    if (a.json) {
+      std::cout << nlohmann::json{{"event", "finished"}, {"report", report_path}, {"ok", report->ok()}}.dump()
+                << std::endl;
+    }
+    if (report->interrupted) return 130;
+    return report->ok() && written == 0 ? 0 : 1;
+  };
+  int copied = run_pass(complete ? "Copy (writes to Gen1 continue)" : nullptr);
+  if (!complete || copied != 0) {
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    if (complete) out << "No cutover: the copy did not finish cleanly. Fix what the report says and run again.\n";
+    return copied;
+  }
+  int code = Cutover(a, *c, **journal, run_pass, out);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  if (!report.ok()) return Fail(cmd, report.status());
-  std::string report_path =
-      a.report.empty() ? journal_path + ".run-" + std::to_string(report->run_id) + ".json" : a.report;
-  int written = WriteReport(report_path, report->ToJson());
-  out << report->Summary() << "Report: " << report_path << "\n";
-  if (a.json) {
-    std::cout << nlohmann::json{{"event", "finished"}, {"report", report_path}, {"ok", report->ok()}}.dump()
-              << std::endl;
-  }
-  if (report->interrupted) return 130;
-  return report->ok() && written == 0 ? 0 : 1;
+  return code;
 }
 
 struct VerifyArgs {
@@ -488,8 +589,8 @@ void AddMigrateCommands(CLI::App& app, int& exit_code) {
   AddEndsOptions(migrate, m.ends);
   migrate
       ->add_option("--mode", m.mode,
-                   "test: copy, Gen1 stays active (re-runs copy what changed); complete: "
-                   "test migration plus cutover (not yet available)")
+                   "test: copy, Gen1 stays active (re-runs copy what changed); complete: copy, then freeze writes "
+                   "at the gateways, final sync, verify, and switch the gateways to Gen2")
       ->check(CLI::IsMember({"test", "complete"}))
       ->capture_default_str();
   migrate->add_option("--journal", m.journal,
@@ -510,6 +611,9 @@ void AddMigrateCommands(CLI::App& app, int& exit_code) {
   migrate->add_option("--block-size", m.block_size, "Range size for large files")->capture_default_str();
   migrate->add_option("--memory", m.memory, "Memory for block buffers")->capture_default_str();
   migrate->add_flag("--json", m.json, "Progress and results as JSON lines on stdout (text goes to stderr)");
+  migrate->add_flag("--yes", m.yes, "--mode complete: do not ask for confirmation");
+  migrate->add_option("--freeze-grace", m.freeze_grace, "--mode complete: seconds for writes in flight at the gateways")
+      ->capture_default_str();
   migrate->callback([&exit_code] { exit_code = RunMigrate(m); });
 
   static VerifyArgs v;

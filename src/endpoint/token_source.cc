@@ -184,21 +184,31 @@ std::string ClientSecretTokenUrl(const ClientSecretConfig& config) {
          "/oauth2/v2.0/token";
 }
 
-TokenFetcher ClientSecretFetcher(std::shared_ptr<http::HttpClient> http, ClientSecretConfig config) {
-  return [http = std::move(http), config = std::move(config)]() -> Result<AccessToken> {
+namespace {
+
+// A confidential client's grant at the v2.0 token endpoint: client credentials, or on-behalf-of with an assertion.
+Result<AccessToken> FetchWithClientSecret(http::HttpClient& http, const ClientSecretConfig& config,
+                                          const std::string* assertion) {
     std::string url = ClientSecretTokenUrl(config);
-    std::string what = "Entra token request to " + url;
+    std::string what = std::string(assertion ? "Entra on-behalf-of" : "Entra") + " token request to " + url;
     http::ClientRequest request;
     request.method = "POST";
     request.url = url;
     request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
     request.headers.Set("Accept", "application/json");
-    request.body_string = encoding::BuildQueryString({{"grant_type", "client_credentials"},
-                                                      {"client_id", config.client_id},
-                                                      {"client_secret", config.client_secret},
-                                                      {"scope", WithoutTrailingSlash(config.resource) + "/.default"}});
+    std::vector<encoding::QueryParam> form = {{"client_id", config.client_id},
+                                              {"client_secret", config.client_secret},
+                                              {"scope", WithoutTrailingSlash(config.resource) + "/.default"}};
+    if (assertion) {
+      form.push_back({"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"});
+      form.push_back({"requested_token_use", "on_behalf_of"});
+      form.push_back({"assertion", *assertion});
+    } else {
+      form.push_back({"grant_type", "client_credentials"});
+    }
+    request.body_string = encoding::BuildQueryString(form);
     int64_t now = SystemClockSeconds();
-    auto response = http->Send(request);
+    auto response = http.Send(request);
     if (!response.ok()) {
       std::string hint =
           "; check AZURE_AUTHORITY_HOST (" + NormalizeAuthorityHost(config.authority_host) + ") and the network";
@@ -210,9 +220,25 @@ TokenFetcher ClientSecretFetcher(std::shared_ptr<http::HttpClient> http, ClientS
     }
     if (response->status != 200) {
       std::string text = OAuthErrorText(*response);
+      // An assertion the authority refuses is the caller's fault, not the configuration's.
+      if (assertion && response->status == 400) return Unauthenticated(what + " refused the caller's token: " + text);
       return Status(CodeForTokenAnswer(response->status), what + " failed: " + text + "; " + EntraHint(text));
     }
     return TokenFromJson(response->body, now, what);
+}
+
+}  // namespace
+
+TokenFetcher ClientSecretFetcher(std::shared_ptr<http::HttpClient> http, ClientSecretConfig config) {
+  return [http = std::move(http), config = std::move(config)]() -> Result<AccessToken> {
+    return FetchWithClientSecret(*http, config, nullptr);
+  };
+}
+
+TokenFetcher OnBehalfOfFetcher(std::shared_ptr<http::HttpClient> http, ClientSecretConfig config,
+                               std::string assertion) {
+  return [http = std::move(http), config = std::move(config), assertion = std::move(assertion)]() {
+    return FetchWithClientSecret(*http, config, &assertion);
   };
 }
 

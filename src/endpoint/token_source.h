@@ -75,6 +75,11 @@ struct ClientSecretConfig {
 // The token endpoint URL for a configuration.
 std::string ClientSecretTokenUrl(const ClientSecretConfig& config);
 TokenFetcher ClientSecretFetcher(std::shared_ptr<http::HttpClient> http, ClientSecretConfig config);
+// On-behalf-of: the confidential client of `config` exchanges a caller's access token (the assertion) for a
+// token to config.resource that acts as that caller (the Gen1 compatibility gateway's exchange). An assertion
+// the authority refuses (expired, forged, meant for another audience) is kUnauthenticated.
+TokenFetcher OnBehalfOfFetcher(std::shared_ptr<http::HttpClient> http, ClientSecretConfig config,
+                               std::string assertion);
 
 // Azure managed identity. With identity_endpoint (App Service, Functions, Container Apps: IDENTITY_ENDPOINT and
 // IDENTITY_HEADER) a GET to it with X-IDENTITY-HEADER and api-version 2019-08-01; otherwise IMDS

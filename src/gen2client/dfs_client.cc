@@ -65,10 +65,13 @@ std::string BlobEndpointFor(const std::string& dfs) {
 }  // namespace
 
 DfsClient::DfsClient(DfsClientOptions options, Gen2Credential credential)
+    : DfsClient(options, std::move(credential), std::make_shared<http::HttpClient>(options.http)) {}
+
+DfsClient::DfsClient(DfsClientOptions options, Gen2Credential credential, std::shared_ptr<http::HttpClient> http)
     : options_(std::move(options)),
       blob_endpoint_(BlobEndpointFor(options_.endpoint)),
       credential_(std::move(credential)),
-      http_(options_.http) {
+      http_(std::move(http)) {
   while (!options_.endpoint.empty() && options_.endpoint.back() == '/') options_.endpoint.pop_back();
   while (!blob_endpoint_.empty() && blob_endpoint_.back() == '/') blob_endpoint_.pop_back();
 }
@@ -99,7 +102,7 @@ Result<http::ClientResponse> DfsClient::Send(const DfsCall& call, const http::Bo
   }
   std::string what = call.method + " " + call.filesystem + (call.path.empty() ? "" : call.path);
   RETURN_IF_ERROR(credential_.Apply(request.method, request.url, request.headers).WithContext(what));
-  ASSIGN_OR_RETURN(http::ClientResponse response, http_.Send(request, sink));
+  ASSIGN_OR_RETURN(http::ClientResponse response, http_->Send(request, sink));
   if (response.status >= 300) return ErrorFromResponse(response, what);
   return response;
 }

@@ -3,6 +3,7 @@
 // calls only it serves), signed with the credential, answered with the response or with a Status that
 // carries the service's error code. It knows URLs, encoding and errors, not FileSystem semantics.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct DfsCall {
 class DfsClient {
  public:
   DfsClient(DfsClientOptions options, Gen2Credential credential);
+  // Sends through `http` (its connections shared with other clients, e.g. one per gateway caller);
+  // options.http is then unused.
+  DfsClient(DfsClientOptions options, Gen2Credential credential, std::shared_ptr<http::HttpClient> http);
   // Non-2xx answers become a Status (see ErrorFromResponse). With a sink, 2xx bodies stream into it.
   Result<http::ClientResponse> Send(const DfsCall& call, const http::BodySink& sink = nullptr);
   // The URL a call goes to (without credentials), for messages and x-ms-rename-source.
@@ -44,7 +48,7 @@ class DfsClient {
   DfsClientOptions options_;
   std::string blob_endpoint_;
   Gen2Credential credential_;
-  http::HttpClient http_;
+  std::shared_ptr<http::HttpClient> http_;
 };
 
 // The Status of an error answer: the code from x-ms-error-code (or the JSON/XML body) picks the StatusCode;

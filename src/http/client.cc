@@ -64,6 +64,7 @@ struct Attempt {
   const RetryPolicy* policy = nullptr;
   bool attempts_left = false;
   const BodySink* sink = nullptr;
+  const HeadSink* head = nullptr;
   BodySource* source = nullptr;
   size_t max_error_body = 0;
 
@@ -74,6 +75,7 @@ struct Attempt {
   bool retry_response = false;  // a retryable status whose body is being discarded
   std::string body;
   uint64_t delivered = 0;  // bytes handed to the sink
+  bool head_delivered = false;  // the head sink saw this response: it is not retried
   uint64_t uploaded = 0;   // bytes read from the source in this attempt
   Status callback_error;   // a sink or source error that aborted the transfer
 };
@@ -99,6 +101,14 @@ size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
         a->retry_response = true;
       } else if (a->sink != nullptr && *a->sink && a->status >= 200 && a->status < 300) {
         a->mode = Attempt::Mode::kSink;
+        if (a->head != nullptr && *a->head) {
+          a->head_delivered = true;
+          Status status = (*a->head)(a->status, a->headers);
+          if (!status.ok()) {
+            a->callback_error = status;
+            return 0;  // aborts the transfer
+          }
+        }
       } else {
         a->mode = Attempt::Mode::kString;
       }
@@ -286,7 +296,7 @@ const ClientOptions& HttpClient::options() const {
   return impl_->options;
 }
 
-Result<ClientResponse> HttpClient::Send(const ClientRequest& request, const BodySink& sink) {
+Result<ClientResponse> HttpClient::Send(const ClientRequest& request, const BodySink& sink, const HeadSink& head) {
   const RetryPolicy& policy = request.retry ? *request.retry : impl_->options.retry;
   std::string safe_url = RedactTarget(request.url);
   if (auto parsed = ParseUrl(request.url); !parsed.ok()) return parsed.status();
@@ -309,6 +319,7 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, const Body
     attempt.policy = &policy;
     attempt.attempts_left = attempts_left;
     attempt.sink = &sink;
+    attempt.head = &head;
     attempt.source = source;
     attempt.max_error_body = impl_->options.max_error_body_bytes;
     char error_buffer[CURL_ERROR_SIZE] = {0};
@@ -350,7 +361,7 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, const Body
     if (error_buffer[0] != '\0') what += std::string(" (") + error_buffer + ")";
     bool timed_out = code == CURLE_OPERATION_TIMEDOUT;
     bool transient = timed_out ? policy.retry_timeouts : (policy.retry_connection_errors && IsTransientCurlError(code));
-    bool retry = transient && attempts_left && attempt.delivered == 0 && can_resend();
+    bool retry = transient && attempts_left && attempt.delivered == 0 && !attempt.head_delivered && can_resend();
     if (retry) {
       std::chrono::milliseconds delay = policy.DelayFor(attempt_number, nullptr);
       LOG_INFO("retrying " << request.method << " " << safe_url << " after " << what << " in " << delay.count()

@@ -42,6 +42,9 @@ struct ClientResponse {
 
 // Receives a 2xx response body chunk by chunk. An error aborts the transfer and is returned by Send.
 using BodySink = std::function<Status(std::string_view chunk)>;
+// Receives the status and headers of a 2xx response that goes to a sink, once, before any of its body (a proxy
+// starts its own answer here). An error aborts the transfer and is returned by Send.
+using HeadSink = std::function<Status(int status, const Headers& headers)>;
 
 struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10000};
@@ -73,7 +76,8 @@ class HttpClient {
   // failures after the retries are kUnavailable / kTimeout naming the URL (secrets redacted) and curl's error
   // (an untrusted or mismatched server certificate: kUnavailable saying "SSL certificate problem: ...").
   // Thread-safe.
-  Result<ClientResponse> Send(const ClientRequest& request, const BodySink& sink = nullptr);
+  Result<ClientResponse> Send(const ClientRequest& request, const BodySink& sink = nullptr,
+                              const HeadSink& head = nullptr);
 
   const ClientOptions& options() const;
 

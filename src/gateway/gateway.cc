@@ -1,0 +1,203 @@
+#include "gateway/gateway.h"
+
+#include <cctype>
+#include <mutex>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+#include "encoding/base64.h"
+#include "encoding/digest.h"
+#include "encoding/time_format.h"
+#include "gateway/proxy.h"
+#include "gen1/errors.h"
+#include "gen2client/dfs_client.h"
+#include "gen2client/gen2_filesystem.h"
+#include "http/server.h"
+#include "migrate/cutover.h"
+#include "webhdfs/webhdfs_frontend.h"
+
+namespace lakeshift::gateway {
+namespace {
+
+bool IsWebHdfsPath(std::string_view path) {
+  auto starts = [&](std::string_view prefix) {
+    if (path.size() < prefix.size()) return false;
+    for (size_t i = 0; i < prefix.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(path[i])) != prefix[i]) return false;
+    }
+    return path.size() == prefix.size() || path[prefix.size()] == '/';
+  };
+  return starts("/webhdfs/v1") || starts("/webhdfsext");
+}
+
+// The expiry (epoch seconds) a JWT claims, read without verifying it: the identity provider verified the token
+// when it was exchanged; this only stops a cached exchange from outliving the caller's token. 0: none found.
+int64_t UnverifiedExpiry(std::string_view token) {
+  size_t first = token.find('.');
+  size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos) return 0;
+  auto payload = encoding::Base64UrlDecode(token.substr(first + 1, second - first - 1));
+  if (!payload.ok()) return 0;
+  auto claims = nlohmann::json::parse(*payload, nullptr, false);
+  if (!claims.is_object() || !claims.contains("exp") || !claims["exp"].is_number()) return 0;
+  return claims["exp"].get<int64_t>();
+}
+
+class GatewayImpl final : public Gateway {
+ public:
+  explicit GatewayImpl(GatewayOptions options) : options_(std::move(options)) {}
+
+  Status Open() {
+    ASSIGN_OR_RETURN(journal_, migrate::OpenSqliteJournal(options_.journal_file));
+    ASSIGN_OR_RETURN(migrate::CutoverState state, migrate::ReadCutover(*journal_));
+    LOG_INFO("gateway: the migration in " << options_.journal_file << " is in phase "
+                                          << migrate::CutoverPhaseName(state.phase));
+    http::ClientOptions client_options;
+    client_options.ca_file = options_.ca_file;
+    client_options.max_connections = static_cast<size_t>(options_.worker_threads) * 2;
+    client_options.retry = http::RetryPolicy::None();
+    http_ = std::make_shared<http::HttpClient>(client_options);
+    proxy_ = std::make_unique<Gen1Proxy>(options_.gen1_endpoint, http_);
+
+    webhdfs::FrontEndOptions fo;
+    fo.bind = [this](const http::Request& request) { return BindGen2(request); };
+    frontend_ = std::make_unique<webhdfs::WebHdfsFrontEnd>(fo);
+
+    http::ServerOptions so;
+    so.host = options_.host;
+    so.port = options_.port;
+    so.worker_threads = options_.worker_threads;
+    so.tls_cert_file = options_.tls_cert_file;
+    so.tls_key_file = options_.tls_key_file;
+    ASSIGN_OR_RETURN(server_, http::Server::Start(so, [this](http::Request& request, http::ResponseWriter& out) {
+                       Handle(request, out);
+                     }));
+    return Status::Ok();
+  }
+
+  std::string url() const override { return server_->base_url(); }
+  uint16_t port() const override { return server_->port(); }
+  void Stop() override {
+    if (server_) server_->Stop(std::chrono::seconds(5));
+  }
+  void RunUntilSignal() override {
+    http::RunUntilSignal(*server_, std::chrono::seconds(10), [this] { LOG_INFO("gateway listening on " << url()); });
+  }
+
+ private:
+  void Handle(http::Request& request, http::ResponseWriter& out) {
+    if (!IsWebHdfsPath(request.path)) {
+      frontend_->SendError(request, out, "", request.path,
+                           gen1::MakeError(404, "FileNotFoundException",
+                                           "no such endpoint: " + request.path + " (use /webhdfs/v1/<path>)"));
+      return;
+    }
+    auto state = migrate::ReadCutover(*journal_);
+    if (!state.ok()) {
+      LOG_WARNING("gateway: cannot read the cutover phase: " << state.status());
+      frontend_->SendError(request, out, "", request.path,
+                           gen1::MakeError(503, "RuntimeException",
+                                           "the gateway cannot read the migration journal; retry shortly"),
+                           {{"Retry-After", "1"}});
+      return;
+    }
+    bool read = request.method == "GET" || request.method == "HEAD";
+    switch (state->phase) {
+      case migrate::CutoverPhase::kPassThrough: return PassThrough(request, out);
+      case migrate::CutoverPhase::kFrozen:
+        if (read) return PassThrough(request, out);
+        frontend_->SendError(
+            request, out, "", request.path,
+            gen1::MakeError(429, "ThrottledException",
+                            "writes are paused while the account moves to Data Lake Storage Gen2; retry in a few "
+                            "seconds"),
+            {{"Retry-After", std::to_string(options_.freeze_retry_after.count())}});
+        return;
+      case migrate::CutoverPhase::kSwitched: frontend_->Handle(request, out); return;
+    }
+  }
+
+  void PassThrough(http::Request& request, http::ResponseWriter& out) {
+    std::string host = request.headers.Get("Host").value_or(options_.host + ":" + std::to_string(port()));
+    std::string public_base = std::string(request.tls ? "https://" : "http://") + host;
+    Status s = proxy_->Forward(request, out, public_base);
+    if (!s.ok()) {
+      LOG_WARNING("gateway: Gen1 did not answer " << request.method << " " << request.path << ": " << s);
+      frontend_->SendError(request, out, "", request.path,
+                           gen1::MakeError(502, "RuntimeException",
+                                           "the gateway could not reach Data Lake Storage Gen1: " + s.message()),
+                           {{"Retry-After", "1"}});
+    }
+  }
+
+  // After the switch: a Gen2 client acting as the caller, through an on-behalf-of exchange of the caller's token.
+  Result<std::shared_ptr<fs::FileSystem>> BindGen2(const http::Request& request) {
+    auto header = request.headers.Get("Authorization");
+    if (!header) return gen1::MakeError(401, "SecurityException", "Authorization header missing: send a bearer token");
+    std::string_view token = *header;
+    if (token.size() < 7 || !http::EqualsIgnoreCase(token.substr(0, 7), "Bearer ")) {
+      return gen1::MakeError(401, "SecurityException", "Authorization is not a bearer token");
+    }
+    token.remove_prefix(7);
+    ASSIGN_OR_RETURN(std::string digest, encoding::Sha256(token));
+    int64_t now = encoding::NowEpochMillis() / 1000;
+    {
+      std::lock_guard lock(callers_mu_);
+      auto it = callers_.find(digest);
+      if (it != callers_.end() && (it->second.expires_at == 0 || it->second.expires_at > now)) return it->second.fs;
+      if (it != callers_.end()) callers_.erase(it);
+    }
+    int64_t expires_at = UnverifiedExpiry(token);
+    if (expires_at != 0 && expires_at <= now) return gen1::MakeError(401, "SecurityException", "Token Expired");
+    auto source = std::make_shared<endpoint::CachingTokenSource>(
+        endpoint::OnBehalfOfFetcher(http_, options_.obo, std::string(token)));
+    auto first = source->Get();  // the exchange verifies the caller's token
+    if (!first.ok()) {
+      if (first.status().code() == StatusCode::kUnauthenticated) {
+        return gen1::MakeError(401, "SecurityException", first.status().message());
+      }
+      LOG_WARNING("gateway: on-behalf-of exchange failed: " << first.status());
+      return gen1::MakeError(503, "RuntimeException",
+                             "the gateway could not get a Gen2 token for the caller; retry shortly");
+    }
+    gen2client::DfsClientOptions dfs_options;
+    dfs_options.endpoint = options_.gen2_endpoint;
+    auto client = std::make_shared<gen2client::DfsClient>(
+        dfs_options, gen2client::Gen2Credential::Bearer(endpoint::AsFunction(source)), http_);
+    auto fs = std::make_shared<gen2client::Gen2FileSystem>(client, options_.gen2_filesystem);
+    std::lock_guard lock(callers_mu_);
+    if (callers_.size() >= kMaxCallers) callers_.clear();
+    callers_[digest] = Caller{fs, expires_at};
+    return std::shared_ptr<fs::FileSystem>(fs);
+  }
+
+  struct Caller {
+    std::shared_ptr<fs::FileSystem> fs;
+    int64_t expires_at = 0;
+  };
+  static constexpr size_t kMaxCallers = 10000;
+
+  GatewayOptions options_;
+  std::unique_ptr<migrate::Journal> journal_;
+  std::shared_ptr<http::HttpClient> http_;
+  std::unique_ptr<Gen1Proxy> proxy_;
+  std::unique_ptr<webhdfs::WebHdfsFrontEnd> frontend_;
+  std::unique_ptr<http::Server> server_;
+  std::mutex callers_mu_;
+  std::unordered_map<std::string, Caller> callers_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& options) {
+  if (options.journal_file.empty()) return InvalidArgument("the gateway needs the migration's journal (--journal)");
+  if (options.gen1_endpoint.empty()) return InvalidArgument("the gateway needs the Gen1 account (--gen1)");
+  if (options.gen2_endpoint.empty()) return InvalidArgument("the gateway needs the Gen2 account (--gen2)");
+  auto gateway = std::make_unique<GatewayImpl>(options);
+  RETURN_IF_ERROR(gateway->Open().WithContext("gateway on " + options.host + ":" + std::to_string(options.port)));
+  return std::unique_ptr<Gateway>(std::move(gateway));
+}
+
+}  // namespace lakeshift::gateway
