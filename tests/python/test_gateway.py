@@ -1,0 +1,263 @@
+"""The Gen1 compatibility gateway (`lakeshift gateway`) in front of `lakeshift emulate`, driven by the official
+Gen1 Python SDK: pass-through before the cutover (with the service's 307 redirects kept on the gateway), writes
+refused with a retryable 429 while frozen, `lakeshift migrate --mode complete`, then the same SDK calls served
+from Gen2 as the caller (on-behalf-of), the caller's Gen2 ACLs deciding, tokens for other audiences refused, and
+`lakeshift cutover --abort` before and after the switch."""
+import json
+import os
+import sqlite3
+import ssl
+import subprocess
+import tempfile
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+from azure.datalake.store import AzureDLFileSystem
+from azure.datalake.store.lib import DataLakeCredential
+from azure.datalake.store.retry import NoRetryPolicy
+
+from conftest import LocalEmulators, lakeshift_binary
+
+GROUP = "6b0f3d2e-1c4a-4e5b-9f7d-2a8c1e3b5d40"
+
+
+def principal(object_id, groups=(), superuser=False):
+    return {"client_id": str(uuid.uuid4()), "client_secret": "secret-" + object_id[:8], "object_id": object_id,
+            "groups": list(groups), "superuser": superuser}
+
+
+PRINCIPALS = {
+    "alice": principal("a11ce000-0000-4000-8000-000000000001"),
+    "bob": principal("b0b00000-0000-4000-8000-000000000002", [GROUP]),
+    "dave": principal("da4e0000-0000-4000-8000-000000000004"),
+    "gateway": principal("9a7e0000-0000-4000-8000-000000000009"),  # the gateway's own Entra app
+}
+
+
+def fetch_token(emulators, entry, resource="https://datalake.azure.net/"):
+    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": entry["client_id"],
+                                   "client_secret": entry["client_secret"], "resource": resource}).encode()
+    context = ssl.create_default_context(cafile=emulators.ca_file)
+    with urllib.request.urlopen(emulators.info["identity"]["token_url_v1"], data=body, context=context) as r:
+        return json.load(r)
+
+
+def sdk(emulators, base_url, who):
+    """The Gen1 SDK pointed at `base_url` (https://host:port), acting as `who`."""
+    entry = emulators.info["admin"] if who == "admin" else PRINCIPALS[who]
+    token = fetch_token(emulators, entry)
+    credential = DataLakeCredential({"access": token["access_token"], "tokenType": "Bearer",
+                                     "expiresIn": int(token["expires_in"]), "time": 0, "resource":
+                                     "https://datalake.azure.net/", "tenant": emulators.info["tenant_id"],
+                                     "refresh": False})
+    credential.token["time"] = __import__("time").time()
+    store, suffix = urllib.parse.urlsplit(base_url).netloc.split(".", 1)
+    return AzureDLFileSystem(token=credential, store_name=store, url_suffix=suffix)
+
+
+class Gateway:
+    def __init__(self, emulators, journal, extra_env=None):
+        tls = os.path.dirname(emulators.ca_file)
+        gw = PRINCIPALS["gateway"]
+        env = dict(os.environ, AZURE_TENANT_ID=emulators.info["tenant_id"], AZURE_CLIENT_ID=gw["client_id"],
+                   AZURE_CLIENT_SECRET=gw["client_secret"], AZURE_AUTHORITY_HOST=emulators.info["identity"]["url"],
+                   LAKESHIFT_CA_FILE=emulators.ca_file, **(extra_env or {}))
+        self.process = subprocess.Popen(
+            [lakeshift_binary(), "gateway", "--listen", "127.0.0.1:0", "--gen1", emulators.info["gen1"]["webhdfs_url"],
+             "--gen2", emulators.info["gen2"]["url"] + "/gen1", "--journal", journal,
+             "--cert", os.path.join(tls, "cert.pem"), "--cert-key", os.path.join(tls, "key.pem")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        line = self.process.stdout.readline()
+        if "gateway on" not in line:
+            self.process.kill()
+            raise RuntimeError(f"gateway did not start: {line} {self.process.stderr.read()}")
+        self.url = line.split(" on ", 1)[1].split("/webhdfs")[0].strip()
+        self.log = []
+        for pipe in (self.process.stdout, self.process.stderr):
+            threading.Thread(target=lambda p: self.log.extend(p), args=(pipe,), daemon=True).start()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def run(emulators, *args, check=True, input=None):
+    admin = emulators.info["admin"]
+    env = dict(os.environ, AZURE_TENANT_ID=emulators.info["tenant_id"], AZURE_CLIENT_ID=admin["client_id"],
+               AZURE_CLIENT_SECRET=admin["client_secret"], AZURE_AUTHORITY_HOST=emulators.info["identity"]["url"],
+               AZURE_STORAGE_KEY=emulators.info["gen2"]["key"], LAKESHIFT_CA_FILE=emulators.ca_file)
+    r = subprocess.run([lakeshift_binary(), *args], env=env, capture_output=True, text=True, timeout=600, input=input)
+    if check and r.returncode != 0:
+        raise AssertionError(f"lakeshift {' '.join(args)} exited {r.returncode}\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+def set_phase(journal, phase):
+    """What `lakeshift migrate --mode complete` writes, for the tests that need one phase held."""
+    db = sqlite3.connect(journal)
+    with db:
+        db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('cutover.phase', ?)", (phase,))
+    db.close()
+
+
+def raw(url, method="GET", token=None, body=None, ca=None):
+    request = urllib.request.Request(url, data=body, method=method,
+                                     headers={"Authorization": "Bearer " + token} if token else {})
+    context = ssl.create_default_context(cafile=ca)
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), NoRedirect)
+    try:
+        with opener.open(request) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+@pytest.fixture(scope="module")
+def setup():
+    emulators = LocalEmulators(principals=PRINCIPALS)
+    work = tempfile.TemporaryDirectory(prefix="lakeshift-gateway-")
+    journal = os.path.join(work.name, "migration.journal")
+    run(emulators, "cutover", "--journal", journal)  # creates the journal: pass-through
+    gateway = Gateway(emulators, journal)
+    saved = os.environ.get("REQUESTS_CA_BUNDLE")
+    os.environ["REQUESTS_CA_BUNDLE"] = emulators.ca_file
+    admin = sdk(emulators, emulators.info["gen1"]["url"], "admin")
+    admin.set_acl("/", "user::rwx,group::rwx,other::r-x")
+    yield emulators, gateway, journal
+    if saved is None:
+        os.environ.pop("REQUESTS_CA_BUNDLE", None)
+    else:
+        os.environ["REQUESTS_CA_BUNDLE"] = saved
+    gateway.stop()
+    emulators.stop()
+    work.cleanup()
+
+
+def test_pass_through_reaches_gen1_and_keeps_redirects_on_the_gateway(setup):
+    emulators, gateway, journal = setup
+    set_phase(journal, "pass-through")
+    admin = sdk(emulators, gateway.url, "admin")
+    admin.mkdir("/pt")
+    admin.chown("/pt", owner=PRINCIPALS["alice"]["object_id"])
+    alice = sdk(emulators, gateway.url, "alice")
+    with alice.open("/pt/a.txt", "wb") as f:
+        f.write(b"hello " * 1000)
+    assert alice.cat("/pt/a.txt") == b"hello " * 1000
+    # It is on Gen1 itself.
+    direct = sdk(emulators, emulators.info["gen1"]["url"], "alice")
+    assert direct.cat("/pt/a.txt") == b"hello " * 1000
+    assert [os.path.basename(p) for p in alice.ls("/pt")] == ["a.txt"]
+    # The service's 307 for a CREATE without write=true points back at the gateway.
+    token = fetch_token(emulators, PRINCIPALS["alice"])["access_token"]
+    status, headers, _ = raw(gateway.url + "/webhdfs/v1/pt/b.txt?op=CREATE", "PUT", token, b"", emulators.ca_file)
+    assert status == 307
+    assert headers["Location"].startswith(gateway.url + "/webhdfs/v1/pt/b.txt?"), headers["Location"]
+    # Errors come back as Gen1 gave them.
+    status, _, body = raw(gateway.url + "/webhdfs/v1/pt/missing?op=GETFILESTATUS", "GET", token, None,
+                          emulators.ca_file)
+    assert status == 404
+    assert json.loads(body)["RemoteException"]["exception"] == "FileNotFoundException"
+
+
+def test_frozen_gateway_serves_reads_and_holds_writes(setup):
+    emulators, gateway, journal = setup
+    set_phase(journal, "pass-through")
+    admin = sdk(emulators, gateway.url, "admin")
+    admin.mkdir("/fz")
+    admin.chown("/fz", owner=PRINCIPALS["alice"]["object_id"])
+    alice = sdk(emulators, gateway.url, "alice")
+    with alice.open("/fz/r.txt", "wb") as f:
+        f.write(b"frozen?")
+    set_phase(journal, "frozen")
+    try:
+        assert alice.cat("/fz/r.txt") == b"frozen?"
+        token = fetch_token(emulators, PRINCIPALS["alice"])["access_token"]
+        status, headers, body = raw(gateway.url + "/webhdfs/v1/fz/w.txt?op=CREATE&write=true", "PUT", token, b"x",
+                                    emulators.ca_file)
+        assert status == 429
+        assert int(headers["Retry-After"]) > 0
+        assert json.loads(body)["RemoteException"]["exception"] == "ThrottledException"
+        assert not sdk(emulators, emulators.info["gen1"]["url"], "alice").exists("/fz/w.txt")
+        # A write that keeps retrying lands once the freeze ends.
+        writer = sdk(emulators, gateway.url, "alice")
+        done = threading.Event()
+
+        def write():
+            writer.mkdir("/fz/later")
+            done.set()
+
+        t = threading.Thread(target=write)
+        t.start()
+        __import__("time").sleep(0.5)
+        assert not done.is_set()
+    finally:
+        set_phase(journal, "pass-through")
+    t.join(timeout=30)
+    assert done.is_set()
+    assert sdk(emulators, emulators.info["gen1"]["url"], "alice").exists("/fz/later")
+
+
+def test_abort_returns_to_pass_through(setup):
+    emulators, _, journal = setup
+    set_phase(journal, "frozen")
+    r = run(emulators, "cutover", "--journal", journal, "--abort")
+    assert "pass" in r.stdout
+    assert "pass-through" in run(emulators, "cutover", "--journal", journal).stdout
+
+
+def test_complete_migration_then_gen2_through_the_gateway(setup):
+    emulators, gateway, journal = setup
+    set_phase(journal, "pass-through")
+    admin = sdk(emulators, gateway.url, "admin")
+    admin.mkdir("/cm")
+    admin.set_acl("/cm", f"user::rwx,group::r-x,other::---,user:{PRINCIPALS['bob']['object_id']}:r-x,mask::r-x")
+    with admin.open("/cm/data.bin", "wb") as f:
+        f.write(os.urandom(3 << 20))
+    expected = admin.cat("/cm/data.bin")
+    admin.set_acl("/cm/data.bin",
+                  f"user::rw-,group::r--,other::---,user:{PRINCIPALS['bob']['object_id']}:r--,mask::r--")
+    src = emulators.info["gen1"]["webhdfs_url"]
+    dst = emulators.info["gen2"]["url"] + "/gen1"
+    # No terminal and no --yes: refused before anything happens.
+    refused = run(emulators, "migrate", "--mode", "complete", "--from", src, "--to", dst, "--journal", journal,
+                  check=False)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    done = run(emulators, "migrate", "--mode", "complete", "--yes", "--freeze-grace", "1", "--from", src, "--to", dst,
+               "--journal", journal)
+    assert "Switched" in done.stdout, done.stdout
+    assert "switched" in run(emulators, "cutover", "--journal", journal).stdout
+    assert run(emulators, "cutover", "--journal", journal, "--abort", check=False).returncode == 1
+
+    # Served from Gen2 now, as the caller.
+    bob = sdk(emulators, gateway.url, "bob")
+    assert bob.cat("/cm/data.bin") == expected
+    acl = bob.get_acl_status("/cm/data.bin")
+    assert f"user:{PRINCIPALS['bob']['object_id']}:r--" in acl["entries"]
+    dave = sdk(emulators, gateway.url, "dave")
+    with pytest.raises(PermissionError):
+        dave.cat("/cm/data.bin")
+    with pytest.raises(PermissionError):
+        bob.touch("/cm/bob-was-here")
+    admin = sdk(emulators, gateway.url, "admin")
+    with admin.open("/cm/new.txt", "wb") as f:
+        f.write(b"written after the switch")
+    assert admin.cat("/cm/new.txt") == b"written after the switch"
+    # It went to Gen2, and Gen1 was left as it was.
+    assert not sdk(emulators, emulators.info["gen1"]["url"], "admin").exists("/cm/new.txt")
+    # Tokens for another audience are refused.
+    arm = fetch_token(emulators, PRINCIPALS["alice"], "https://management.azure.com/")["access_token"]
+    status, _, body = raw(gateway.url + "/webhdfs/v1/cm?op=LISTSTATUS", "GET", arm, None, emulators.ca_file)
+    assert status == 401, body
+    assert json.loads(body)["RemoteException"]["exception"] == "SecurityException"
+    status, _, _ = raw(gateway.url + "/webhdfs/v1/cm?op=LISTSTATUS", "GET", "not.a.token", None, emulators.ca_file)
+    assert status == 401
