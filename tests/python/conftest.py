@@ -134,3 +134,58 @@ class LocalEmulators:
             if self.process.poll() is None:
                 self.process.kill()
             self.data.cleanup()
+
+
+class Gateway:
+    """`lakeshift gateway` in front of the emulators, on a free port, with their TLS certificate. `app` is the
+    principal whose client credentials the gateway uses for its on-behalf-of exchanges."""
+
+    def __init__(self, emulators, journal, app, extra_env=None):
+        tls = os.path.dirname(emulators.ca_file)
+        gw = app
+        env = dict(os.environ, AZURE_TENANT_ID=emulators.info["tenant_id"], AZURE_CLIENT_ID=gw["client_id"],
+                   AZURE_CLIENT_SECRET=gw["client_secret"], AZURE_AUTHORITY_HOST=emulators.info["identity"]["url"],
+                   LAKESHIFT_CA_FILE=emulators.ca_file, **(extra_env or {}))
+        self.process = subprocess.Popen(
+            [lakeshift_binary(), "gateway", "--listen", "127.0.0.1:0", "--gen1", emulators.info["gen1"]["webhdfs_url"],
+             "--gen2", emulators.info["gen2"]["url"] + "/gen1", "--journal", journal,
+             "--cert", os.path.join(tls, "cert.pem"), "--cert-key", os.path.join(tls, "key.pem")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        line = self.process.stdout.readline()
+        if "gateway on" not in line:
+            self.process.kill()
+            raise RuntimeError(f"gateway did not start: {line} {self.process.stderr.read()}")
+        self.url = line.split(" on ", 1)[1].split("/webhdfs")[0].strip()
+        self.log = []
+        for pipe in (self.process.stdout, self.process.stderr):
+            threading.Thread(target=lambda p: self.log.extend(p), args=(pipe,), daemon=True).start()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def run_lakeshift(emulators, *args, check=True, input=None):
+    """Runs the lakeshift binary as the emulators' admin (Gen1 by client credentials, Gen2 by Shared Key)."""
+    admin = emulators.info["admin"]
+    env = dict(os.environ, AZURE_TENANT_ID=emulators.info["tenant_id"], AZURE_CLIENT_ID=admin["client_id"],
+               AZURE_CLIENT_SECRET=admin["client_secret"], AZURE_AUTHORITY_HOST=emulators.info["identity"]["url"],
+               AZURE_STORAGE_KEY=emulators.info["gen2"]["key"], LAKESHIFT_CA_FILE=emulators.ca_file)
+    r = subprocess.run([lakeshift_binary(), *args], env=env, capture_output=True, text=True, timeout=600, input=input)
+    if check and r.returncode != 0:
+        raise AssertionError(f"lakeshift {' '.join(args)} exited {r.returncode}\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+def via_gateway(emulators, workdir):
+    """Completes a migration of the emulators' Gen1 account to their Gen2 `gen1` filesystem, starts a gateway
+    that serves it, and points `emulators.info["gen1"]["url"]` at the gateway: what Gen1 applications see after
+    a complete migration. Returns the gateway (stop it before the emulators)."""
+    journal = os.path.join(workdir, "gateway.journal")
+    run_lakeshift(emulators, "migrate", "--mode", "complete", "--yes", "--freeze-grace", "0", "--from",
+                  emulators.info["gen1"]["webhdfs_url"], "--to", emulators.info["gen2"]["url"] + "/gen1", "--journal",
+                  journal)
+    gateway = Gateway(emulators, journal, emulators.info["admin"])
+    emulators.info["gen1"]["direct_url"] = emulators.info["gen1"]["url"]
+    emulators.info["gen1"]["url"] = gateway.url
+    return gateway

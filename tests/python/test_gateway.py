@@ -21,7 +21,7 @@ from azure.datalake.store import AzureDLFileSystem
 from azure.datalake.store.lib import DataLakeCredential
 from azure.datalake.store.retry import NoRetryPolicy
 
-from conftest import LocalEmulators, lakeshift_binary
+from conftest import Gateway, LocalEmulators, lakeshift_binary, run_lakeshift as run
 
 GROUP = "6b0f3d2e-1c4a-4e5b-9f7d-2a8c1e3b5d40"
 
@@ -60,43 +60,6 @@ def sdk(emulators, base_url, who):
     return AzureDLFileSystem(token=credential, store_name=store, url_suffix=suffix)
 
 
-class Gateway:
-    def __init__(self, emulators, journal, extra_env=None):
-        tls = os.path.dirname(emulators.ca_file)
-        gw = PRINCIPALS["gateway"]
-        env = dict(os.environ, AZURE_TENANT_ID=emulators.info["tenant_id"], AZURE_CLIENT_ID=gw["client_id"],
-                   AZURE_CLIENT_SECRET=gw["client_secret"], AZURE_AUTHORITY_HOST=emulators.info["identity"]["url"],
-                   LAKESHIFT_CA_FILE=emulators.ca_file, **(extra_env or {}))
-        self.process = subprocess.Popen(
-            [lakeshift_binary(), "gateway", "--listen", "127.0.0.1:0", "--gen1", emulators.info["gen1"]["webhdfs_url"],
-             "--gen2", emulators.info["gen2"]["url"] + "/gen1", "--journal", journal,
-             "--cert", os.path.join(tls, "cert.pem"), "--cert-key", os.path.join(tls, "key.pem")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        line = self.process.stdout.readline()
-        if "gateway on" not in line:
-            self.process.kill()
-            raise RuntimeError(f"gateway did not start: {line} {self.process.stderr.read()}")
-        self.url = line.split(" on ", 1)[1].split("/webhdfs")[0].strip()
-        self.log = []
-        for pipe in (self.process.stdout, self.process.stderr):
-            threading.Thread(target=lambda p: self.log.extend(p), args=(pipe,), daemon=True).start()
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=20)
-
-
-def run(emulators, *args, check=True, input=None):
-    admin = emulators.info["admin"]
-    env = dict(os.environ, AZURE_TENANT_ID=emulators.info["tenant_id"], AZURE_CLIENT_ID=admin["client_id"],
-               AZURE_CLIENT_SECRET=admin["client_secret"], AZURE_AUTHORITY_HOST=emulators.info["identity"]["url"],
-               AZURE_STORAGE_KEY=emulators.info["gen2"]["key"], LAKESHIFT_CA_FILE=emulators.ca_file)
-    r = subprocess.run([lakeshift_binary(), *args], env=env, capture_output=True, text=True, timeout=600, input=input)
-    if check and r.returncode != 0:
-        raise AssertionError(f"lakeshift {' '.join(args)} exited {r.returncode}\n{r.stdout}\n{r.stderr}")
-    return r
-
-
 def set_phase(journal, phase):
     """What `lakeshift migrate --mode complete` writes, for the tests that need one phase held."""
     db = sqlite3.connect(journal)
@@ -128,7 +91,7 @@ def setup():
     work = tempfile.TemporaryDirectory(prefix="lakeshift-gateway-")
     journal = os.path.join(work.name, "migration.journal")
     run(emulators, "cutover", "--journal", journal)  # creates the journal: pass-through
-    gateway = Gateway(emulators, journal)
+    gateway = Gateway(emulators, journal, PRINCIPALS["gateway"])
     saved = os.environ.get("REQUESTS_CA_BUNDLE")
     os.environ["REQUESTS_CA_BUNDLE"] = emulators.ca_file
     admin = sdk(emulators, emulators.info["gen1"]["url"], "admin")

@@ -28,7 +28,7 @@ from azure.datalake.store.exceptions import DatalakeBadOffsetException, Datalake
 from azure.datalake.store.lib import DataLakeCredential
 from azure.datalake.store.retry import NoRetryPolicy
 
-from conftest import LocalEmulators, lakeshift_binary
+from conftest import LocalEmulators, lakeshift_binary, via_gateway
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 GROUP = "6b0f3d2e-1c4a-4e5b-9f7d-2a8c1e3b5d40"   # /proj's owning group; carol is a member
@@ -70,10 +70,21 @@ def ca_bundle(path):
 
 @pytest.fixture(scope="module")
 def emulators():
+    """The Gen1 emulator; with LAKESHIFT_GEN1_VIA=gateway, the compatibility gateway after a complete migration
+    of that (empty) account to the Gen2 emulator, so that every test below runs against Gen2 through it."""
     e = LocalEmulators(principals=PRINCIPALS)
-    with ca_bundle(e.ca_file):
-        yield e
-    e.stop()
+    gateway = None
+    work = tempfile.TemporaryDirectory(prefix="lakeshift-gen1-sdk-")
+    try:
+        if os.environ.get("LAKESHIFT_GEN1_VIA") == "gateway":
+            gateway = via_gateway(e, work.name)
+        with ca_bundle(e.ca_file):
+            yield e
+    finally:
+        if gateway:
+            gateway.stop()
+        e.stop()
+        work.cleanup()
 
 
 def fetch_token(emulators, entry, resource="https://datalake.azure.net/"):
