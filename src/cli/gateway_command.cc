@@ -26,6 +26,7 @@ struct GatewayArgs {
   std::string cert;
   std::string key;
   std::string ca_file;
+  std::vector<std::string> superusers;
   int workers = 64;
 };
 
@@ -61,6 +62,7 @@ int RunGateway(const GatewayArgs& a) {
   o.tls_key_file = a.key;
   o.ca_file = a.ca_file.empty() ? Env("LAKESHIFT_CA_FILE") : a.ca_file;
   o.worker_threads = std::max(4, a.workers);
+  o.superusers = a.superusers;
   o.obo.tenant_id = Env("AZURE_TENANT_ID");
   o.obo.client_id = Env("AZURE_CLIENT_ID");
   o.obo.client_secret = Env("AZURE_CLIENT_SECRET");
@@ -135,6 +137,9 @@ void AddGatewayCommands(CLI::App& app, int& exit_code) {
   auto* cert = gw->add_option("--cert", g.cert, "Serve HTTPS with this PEM certificate (chain); Gen1 SDKs need it");
   gw->add_option("--cert-key", g.key, "PEM private key of --cert")->needs(cert);
   gw->add_option("--ca-file", g.ca_file, "PEM CA bundle to trust for https upstreams; default $LAKESHIFT_CA_FILE");
+  gw->add_option("--superuser", g.superusers,
+                 "Object id of a superuser of the Gen2 account (Owner / Storage Blob Data Owner), for the checks the "
+                 "gateway answers itself (CHECKACCESS, listing /); repeatable");
   gw->add_option("--workers", g.workers, "Requests served at once")->capture_default_str();
   gw->callback([&exit_code] { exit_code = RunGateway(g); });
 

@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <unordered_map>
@@ -10,6 +11,7 @@
 #include "encoding/base64.h"
 #include "encoding/digest.h"
 #include "encoding/time_format.h"
+#include "gateway/gen1_on_gen2.h"
 #include "gateway/proxy.h"
 #include "gen1/errors.h"
 #include "gen2client/dfs_client.h"
@@ -32,17 +34,35 @@ bool IsWebHdfsPath(std::string_view path) {
   return starts("/webhdfs/v1") || starts("/webhdfsext");
 }
 
-// The expiry (epoch seconds) a JWT claims, read without verifying it: the identity provider verified the token
-// when it was exchanged; this only stops a cached exchange from outliving the caller's token. 0: none found.
-int64_t UnverifiedExpiry(std::string_view token) {
+// The claims of a JWT, read without verifying it: the identity provider verifies the token when the gateway
+// exchanges it, and only tokens it exchanged are used. An empty object when the token is not a JWT.
+nlohmann::json UnverifiedClaims(std::string_view token) {
   size_t first = token.find('.');
   size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
-  if (second == std::string_view::npos) return 0;
+  if (second == std::string_view::npos) return nlohmann::json::object();
   auto payload = encoding::Base64UrlDecode(token.substr(first + 1, second - first - 1));
-  if (!payload.ok()) return 0;
+  if (!payload.ok()) return nlohmann::json::object();
   auto claims = nlohmann::json::parse(*payload, nullptr, false);
-  if (!claims.is_object() || !claims.contains("exp") || !claims["exp"].is_number()) return 0;
-  return claims["exp"].get<int64_t>();
+  return claims.is_object() ? claims : nlohmann::json::object();
+}
+
+// When the caller's token expires (epoch seconds), so a cached exchange does not outlive it. 0: not said.
+int64_t UnverifiedExpiry(std::string_view token) {
+  nlohmann::json claims = UnverifiedClaims(token);
+  return claims.contains("exp") && claims["exp"].is_number() ? claims["exp"].get<int64_t>() : 0;
+}
+
+// The caller a token names (object id and groups), for the checks the gateway answers itself (CHECKACCESS).
+acl::Caller UnverifiedCaller(std::string_view token) {
+  nlohmann::json claims = UnverifiedClaims(token);
+  acl::Caller caller;
+  if (claims.contains("oid") && claims["oid"].is_string()) caller.user = claims["oid"].get<std::string>();
+  if (claims.contains("groups") && claims["groups"].is_array()) {
+    for (const auto& g : claims["groups"]) {
+      if (g.is_string()) caller.groups.push_back(g.get<std::string>());
+    }
+  }
+  return caller;
 }
 
 class GatewayImpl final : public Gateway {
@@ -63,6 +83,8 @@ class GatewayImpl final : public Gateway {
 
     webhdfs::FrontEndOptions fo;
     fo.bind = [this](const http::Request& request) { return BindGen2(request); };
+    fo.www_authenticate = "Bearer authorization_uri=" + options_.obo.authority_host + "/" + options_.obo.tenant_id +
+                          "/oauth2/authorize, resource_id=https://datalake.azure.net/";
     frontend_ = std::make_unique<webhdfs::WebHdfsFrontEnd>(fo);
 
     http::ServerOptions so;
@@ -166,11 +188,15 @@ class GatewayImpl final : public Gateway {
     dfs_options.endpoint = options_.gen2_endpoint;
     auto client = std::make_shared<gen2client::DfsClient>(
         dfs_options, gen2client::Gen2Credential::Bearer(endpoint::AsFunction(source)), http_);
-    auto fs = std::make_shared<gen2client::Gen2FileSystem>(client, options_.gen2_filesystem);
+    auto gen2 = std::make_shared<gen2client::Gen2FileSystem>(client, options_.gen2_filesystem, appends_);
+    acl::Caller caller = UnverifiedCaller(token);
+    caller.superuser = std::find(options_.superusers.begin(), options_.superusers.end(), caller.user) !=
+                       options_.superusers.end();
+    std::shared_ptr<fs::FileSystem> fs = Gen1OnGen2(std::move(gen2), std::move(caller));
     std::lock_guard lock(callers_mu_);
     if (callers_.size() >= kMaxCallers) callers_.clear();
     callers_[digest] = Caller{fs, expires_at};
-    return std::shared_ptr<fs::FileSystem>(fs);
+    return fs;
   }
 
   struct Caller {
@@ -187,6 +213,8 @@ class GatewayImpl final : public Gateway {
   std::unique_ptr<http::Server> server_;
   std::mutex callers_mu_;
   std::unordered_map<std::string, Caller> callers_;
+  // Shared by every caller's Gen2 client: Gen1 appends by one caller are seen by the next (BadOffset checks).
+  std::shared_ptr<gen2client::AppendTracker> appends_ = std::make_shared<gen2client::AppendTracker>();
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "endpoint/token_source.h"
@@ -37,6 +38,9 @@ struct GatewayOptions {
   // The gateway's Entra application (resource: https://storage.azure.com/), for the on-behalf-of exchange.
   endpoint::ClientSecretConfig obo;
   std::string ca_file;  // extra CA bundle for https upstreams (the emulators' ca_file)
+  // Object ids of the Gen2 account's superusers (its Owners / Storage Blob Data Owners), for the checks the gateway
+  // answers itself (CHECKACCESS, listing "/"): Gen2 does not tell who they are.
+  std::vector<std::string> superusers;
   std::chrono::seconds freeze_retry_after{5};
 };
 

@@ -170,8 +170,11 @@ class RangedStream final : public fs::InputStream {
 
 }  // namespace
 
-Gen2FileSystem::Gen2FileSystem(std::shared_ptr<DfsClient> client, std::string filesystem)
-    : client_(std::move(client)), filesystem_(std::move(filesystem)) {}
+Gen2FileSystem::Gen2FileSystem(std::shared_ptr<DfsClient> client, std::string filesystem,
+                               std::shared_ptr<AppendTracker> appends)
+    : client_(std::move(client)),
+      filesystem_(std::move(filesystem)),
+      appends_(appends ? std::move(appends) : std::make_shared<AppendTracker>()) {}
 
 const fs::Capabilities& Gen2FileSystem::capabilities() const {
   static const fs::Capabilities caps = [] {
@@ -411,37 +414,37 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
 
 void Gen2FileSystem::NoteStaged(const std::string& path, int64_t begin, int64_t end) {
   if (end <= begin) return;
-  std::lock_guard lock(staged_mu_);
-  staged_[path].push_back({begin, end});
+  std::lock_guard lock(appends_->mu);
+  appends_->staged[path].push_back({begin, end});
 }
 
 void Gen2FileSystem::ForgetStaged(const std::string& path, std::optional<int64_t> committed) {
-  std::lock_guard lock(staged_mu_);
-  staged_.erase(path);
+  std::lock_guard lock(appends_->mu);
+  appends_->staged.erase(path);
   // Committed lengths are a cache (ContiguousEnd asks the service when one is missing): keep it bounded over a
   // migration's millions of files.
-  if (committed_.size() > 4096) committed_.clear();
+  if (appends_->committed.size() > 4096) appends_->committed.clear();
   if (committed) {
-    committed_[path] = *committed;
+    appends_->committed[path] = *committed;
   } else {
-    committed_.erase(path);
+    appends_->committed.erase(path);
   }
 }
 
 Result<int64_t> Gen2FileSystem::ContiguousEnd(const std::string& path) {
   std::optional<int64_t> committed;
   {
-    std::lock_guard lock(staged_mu_);
-    if (auto it = committed_.find(path); it != committed_.end()) committed = it->second;
+    std::lock_guard lock(appends_->mu);
+    if (auto it = appends_->committed.find(path); it != appends_->committed.end()) committed = it->second;
   }
   if (!committed) {
     ASSIGN_OR_RETURN(fs::FileInfo info, GetFileInfo(path));
     committed = info.size;
-    std::lock_guard lock(staged_mu_);
-    committed_[path] = info.size;
+    std::lock_guard lock(appends_->mu);
+    appends_->committed[path] = info.size;
   }
-  std::lock_guard lock(staged_mu_);
-  std::vector<std::pair<int64_t, int64_t>> ranges = staged_[path];
+  std::lock_guard lock(appends_->mu);
+  std::vector<std::pair<int64_t, int64_t>> ranges = appends_->staged[path];
   std::sort(ranges.begin(), ranges.end());
   int64_t end = *committed;
   for (const auto& [begin, stop] : ranges) {

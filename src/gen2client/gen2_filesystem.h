@@ -18,9 +18,19 @@
 
 namespace lakeshift::gen2client {
 
+// What clients appended since the last flush, per path, so Append can answer the contiguous end (the service
+// does not say) and check Gen1-style sequential offsets; and the committed lengths last seen. Clients that write
+// the same files for different callers (the gateway's) share one, so each sees the others' appends.
+struct AppendTracker {
+  std::mutex mu;
+  std::unordered_map<std::string, std::vector<std::pair<int64_t, int64_t>>> staged;
+  std::unordered_map<std::string, int64_t> committed;
+};
+
 class Gen2FileSystem final : public fs::FileSystem {
  public:
-  Gen2FileSystem(std::shared_ptr<DfsClient> client, std::string filesystem);
+  Gen2FileSystem(std::shared_ptr<DfsClient> client, std::string filesystem,
+                 std::shared_ptr<AppendTracker> appends = nullptr);
 
   const fs::Capabilities& capabilities() const override;
   Result<fs::FileInfo> GetFileInfo(std::string_view path) override;
@@ -53,8 +63,7 @@ class Gen2FileSystem final : public fs::FileSystem {
  private:
   DfsCall CallFor(std::string method, std::string_view path) const;
   Result<fs::ListPage> ListFrom(const std::string& dir, const fs::ListOptions& options, std::string token);
-  // What this client appended since the last flush, so Append can answer the contiguous end (the service
-  // does not say) and check Gen1-style sequential offsets.
+  // Bookkeeping in the AppendTracker.
   void NoteStaged(const std::string& path, int64_t begin, int64_t end);
   void ForgetStaged(const std::string& path, std::optional<int64_t> committed);
   Result<int64_t> ContiguousEnd(const std::string& path);
@@ -63,9 +72,7 @@ class Gen2FileSystem final : public fs::FileSystem {
   std::string filesystem_;
   std::mutex tokens_mu_;
   std::unordered_map<std::string, std::string> tokens_;  // "<dir>\n<recursive>\n<name>" -> service token
-  std::mutex staged_mu_;
-  std::unordered_map<std::string, std::vector<std::pair<int64_t, int64_t>>> staged_;
-  std::unordered_map<std::string, int64_t> committed_;
+  std::shared_ptr<AppendTracker> appends_;
 };
 
 }  // namespace lakeshift::gen2client

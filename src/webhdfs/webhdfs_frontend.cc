@@ -132,15 +132,18 @@ Status Open(Call& c) {
   fs::ReadOptions ro;
   ro.offset = offset;
   ro.length = length < 0 ? -1 : std::min(length, info.size - offset);
+  ro.known_size = info.size;  // just looked up: remote stores need not ask again
   ASSIGN_OR_RETURN(fs::ReadHandle handle, c.fs.OpenRead(c.r.path, ro));
+  // The first bytes before the status line: a store that refuses the read only now (a remote one, whose read is
+  // its first request) still gets its error answered, not a 200 cut short.
+  std::vector<char> buf(1 << 20);
+  ASSIGN_OR_RETURN(size_t n, handle.stream->Read(buf.data(), buf.size()));
   http::Headers h = c.Headers();
   if (handle.length > 0) h.Set("Content-Type", "application/octet-stream");  // none on empty reads (recordings)
   RETURN_IF_ERROR(c.out.Start(200, std::move(h), static_cast<uint64_t>(handle.length)));
-  std::vector<char> buf(1 << 20);
-  while (true) {
-    ASSIGN_OR_RETURN(size_t n, handle.stream->Read(buf.data(), buf.size()));
-    if (n == 0) break;
+  while (n > 0) {
     RETURN_IF_ERROR(c.out.Write(std::string_view(buf.data(), n)));
+    ASSIGN_OR_RETURN(n, handle.stream->Read(buf.data(), buf.size()));
   }
   return c.out.Finish();
 }

@@ -140,7 +140,7 @@ class Gateway:
     """`lakeshift gateway` in front of the emulators, on a free port, with their TLS certificate. `app` is the
     principal whose client credentials the gateway uses for its on-behalf-of exchanges."""
 
-    def __init__(self, emulators, journal, app, extra_env=None):
+    def __init__(self, emulators, journal, app, extra_env=None, superusers=()):
         tls = os.path.dirname(emulators.ca_file)
         gw = app
         env = dict(os.environ, AZURE_TENANT_ID=emulators.info["tenant_id"], AZURE_CLIENT_ID=gw["client_id"],
@@ -149,7 +149,8 @@ class Gateway:
         self.process = subprocess.Popen(
             [lakeshift_binary(), "gateway", "--listen", "127.0.0.1:0", "--gen1", emulators.info["gen1"]["webhdfs_url"],
              "--gen2", emulators.info["gen2"]["url"] + "/gen1", "--journal", journal,
-             "--cert", os.path.join(tls, "cert.pem"), "--cert-key", os.path.join(tls, "key.pem")],
+             "--cert", os.path.join(tls, "cert.pem"), "--cert-key", os.path.join(tls, "key.pem"),
+             *[arg for oid in superusers for arg in ("--superuser", oid)]],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         line = self.process.stdout.readline()
         if "gateway on" not in line:
@@ -185,7 +186,26 @@ def via_gateway(emulators, workdir):
     run_lakeshift(emulators, "migrate", "--mode", "complete", "--yes", "--freeze-grace", "0", "--from",
                   emulators.info["gen1"]["webhdfs_url"], "--to", emulators.info["gen2"]["url"] + "/gen1", "--journal",
                   journal)
-    gateway = Gateway(emulators, journal, emulators.info["admin"])
+    superusers = [emulators.info["admin"]["object_id"]] + [
+        p["object_id"] for p in emulators.principals.values() if p.get("superuser")]
+    gateway = Gateway(emulators, journal, emulators.info["admin"], superusers=superusers)
     emulators.info["gen1"]["direct_url"] = emulators.info["gen1"]["url"]
     emulators.info["gen1"]["url"] = gateway.url
     return gateway
+
+
+# Tests of the Gen1 SDK suite that cannot pass through the gateway, each with its entry in docs/known-issues.md.
+# With LAKESHIFT_GEN1_VIA=gateway they are expected to fail (strictly: one that starts passing fails the run, so
+# the list and the document stay true).
+GATEWAY_KNOWN_GAPS = {
+    "test_set_expiry": "Gen2 keeps expiry times to the second; Gen1 to the millisecond (known-issues.md: Expiry)",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("LAKESHIFT_GEN1_VIA") != "gateway":
+        return
+    for item in items:
+        reason = GATEWAY_KNOWN_GAPS.get(item.name)
+        if reason:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
