@@ -10,6 +10,7 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
   Gen1OnGen2FileSystem(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller)
       : gen2_(std::move(gen2)), caller_(std::move(caller)), caps_(gen2_->capabilities()) {
     caps_.check_access = true;
+    caps_.list_before = true;
   }
 
   const fs::Capabilities& capabilities() const override { return caps_; }
@@ -19,7 +20,19 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
   Result<fs::ListPage> List(std::string_view dir, const fs::ListOptions& o) override {
     ASSIGN_OR_RETURN(std::string p, path::Normalize(dir));
     if (p == "/") RETURN_IF_ERROR(CheckAccess("/", acl::kRead | acl::kExecute));
-    return gen2_->List(dir, o);
+    if (o.end_before.empty()) return gen2_->List(dir, o);
+    // listBefore, which Gen2 lacks: the page in name order, cut at the first name not before it.
+    fs::ListOptions without = o;
+    without.end_before.clear();
+    ASSIGN_OR_RETURN(fs::ListPage page, gen2_->List(dir, without));
+    for (size_t i = 0; i < page.entries.size(); ++i) {
+      if (std::string(path::BaseName(page.entries[i].path)) >= o.end_before) {
+        page.entries.resize(i);
+        page.continuation.clear();
+        break;
+      }
+    }
+    return page;
   }
 
   Result<fs::ReadHandle> OpenRead(std::string_view p, const fs::ReadOptions& o) override {
