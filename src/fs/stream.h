@@ -20,6 +20,9 @@ class InputStream {
   // The unread bytes, when the stream holds them in memory, so a writer can send them without copying;
   // taking them consumes them. nullopt for streams that must be read.
   virtual std::optional<std::string_view> TakeAll() { return std::nullopt; }
+  // How many bytes are still to come, when the stream knows exactly (a request body with a Content-Length), so
+  // a writer can pass the bytes on as they arrive instead of gathering them first. nullopt when unknown.
+  virtual std::optional<uint64_t> RemainingSize() const { return std::nullopt; }
 };
 
 // A stream over bytes held by the caller (small bodies, tests).
@@ -32,6 +35,7 @@ class StringInputStream final : public InputStream {
     pos_ = data_.size();
     return rest;
   }
+  std::optional<uint64_t> RemainingSize() const override { return data_.size() - pos_; }
 
  private:
   std::string_view data_;

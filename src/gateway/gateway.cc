@@ -78,6 +78,7 @@ class GatewayImpl final : public Gateway {
     client_options.ca_file = options_.ca_file;
     client_options.max_connections = static_cast<size_t>(options_.worker_threads) * 2;
     client_options.retry = http::RetryPolicy::None();
+    client_options.expect_continue = false;  // the body is already here: no round trip to ask whether to send it
     http_ = std::make_shared<http::HttpClient>(client_options);
     proxy_ = std::make_unique<Gen1Proxy>(options_.gen1_endpoint, http_);
 

@@ -80,6 +80,28 @@ fs::FileInfo InfoFromHeaders(std::string path, const http::Headers& h) {
   return info;
 }
 
+// An InputStream of known length as an upload body, read as curl sends it. It cannot start over once read.
+class StreamBodySource final : public http::BodySource {
+ public:
+  StreamBodySource(fs::InputStream& in, uint64_t size) : in_(in), size_(size) {}
+  std::optional<uint64_t> size() const override { return size_; }
+  Result<size_t> Read(char* buf, size_t n) override {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(n, size_ - read_));
+    if (want == 0) return size_t{0};
+    ASSIGN_OR_RETURN(size_t got, in_.Read(buf, want));
+    if (got == 0) return Internal("the append body ended after " + std::to_string(read_) + " of " +
+                                  std::to_string(size_) + " bytes");
+    read_ += got;
+    return got;
+  }
+  bool Rewind() override { return read_ == 0; }
+
+ private:
+  fs::InputStream& in_;
+  uint64_t size_;
+  uint64_t read_ = 0;
+};
+
 // What a create or flush answer tells about the file it wrote (ETag and Last-Modified), without a HEAD.
 fs::FileInfo WrittenInfo(std::string path, int64_t size, const http::Headers& h) {
   fs::FileInfo info = fs::KnownFile(std::move(path), size);
@@ -367,6 +389,22 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
   // Bytes held in memory go out as they are; a stream is read in pieces that grow up to one request's worth,
   // so a small append costs no more memory than its size.
   std::optional<std::string_view> whole = data.TakeAll();
+  // A stream whose length is known and fits one request goes out as it arrives (the gateway passing a Gen1
+  // APPEND on): no copy, no buffer.
+  if (std::optional<uint64_t> size = data.RemainingSize(); !whole && size && *size > 0 && *size <= kAppendChunk) {
+    StreamBodySource body(data, *size);
+    DfsCall call = CallFor("PATCH", p);
+    call.query = {{"action", "append"}, {"position", std::to_string(offset)}};
+    if (options.flush) call.query.push_back({"flush", "true"});
+    call.body = &body;
+    Status sent = client_->Send(call).status();
+    if (sent.code() == StatusCode::kInvalidFlushPosition) return Status(StatusCode::kBadOffset, sent.message());
+    RETURN_IF_ERROR(sent);
+    int64_t end = offset + static_cast<int64_t>(*size);
+    NoteStaged(p, offset, end);
+    if (options.flush) ForgetStaged(p, end);
+    return ContiguousEnd(p);
+  }
   std::string chunk;
   int64_t position = offset;
   bool sent_any = false;

@@ -19,11 +19,18 @@ constexpr std::string_view kNotFoundHex = "0x8309000A";  // the service's intern
 // Request body of APPEND/CREATE as the store's stream type.
 class BodyStream final : public fs::InputStream {
  public:
-  explicit BodyStream(http::BodyReader& body) : body_(body) {}
-  Result<size_t> Read(char* buf, size_t n) override { return body_.Read(buf, n); }
+  explicit BodyStream(http::Request& request)
+      : body_(request.body()), remaining_(request.chunked ? std::nullopt : request.content_length) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    ASSIGN_OR_RETURN(size_t got, body_.Read(buf, n));
+    if (remaining_) *remaining_ -= std::min<uint64_t>(*remaining_, got);
+    return got;
+  }
+  std::optional<uint64_t> RemainingSize() const override { return remaining_; }
 
  private:
   http::BodyReader& body_;
+  std::optional<uint64_t> remaining_;  // from Content-Length; unknown for chunked bodies
 };
 
 enum class SyncFlag : uint8_t { kData, kMetadata, kClose };
@@ -229,7 +236,7 @@ Status CheckAccess(Call& c) {
 // Appends the request body at `offset` (or at the end) and commits unless the flag is DATA.
 Status AppendBody(Call& c, std::optional<int64_t> offset, SyncFlag flag, bool require_at_end) {
   c.http.SetBodyLimit(c.options.max_body_bytes);
-  BodyStream body(c.http.body());
+  BodyStream body(c.http);
   fs::AppendOptions ao;
   ao.require_at_end = require_at_end;
   ao.at_end = !offset.has_value();

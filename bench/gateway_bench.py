@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""Gateway benchmark (issue 6): the Gen1 compatibility gateway after a complete migration, against the Gen2
+emulator it serves from, with the same HTTP client (python requests, keep-alive sessions) and OAuth on both sides:
+
+  OPEN      4 MB ranged reads of one file over 8 connections   gateway OPEN      vs Gen2 GET with Range
+  APPEND    4 MB appends, one file per connection (8 files)    gateway APPEND    vs Gen2 append at position + flush
+  LIST      10,000 entries                                     gateway LISTSTATUS vs Gen2 List Paths
+  latency   1,000 sequential status requests                   gateway GETFILESTATUS vs Gen2 HEAD (p50, p99)
+
+Prints figures and the gateway/direct ratios; asserts nothing. Target: >= 80% of direct throughput, < 1 ms added p50.
+
+Usage: bench/gateway_bench.py [--build build/release] [--mib 256] [--files 10000]
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+import migrate_bench as mb  # noqa: E402  (its Emulators helper)
+
+CHUNK = 4 << 20
+
+
+def token(emu, resource):
+    admin = emu.info["admin"]
+    body = {"grant_type": "client_credentials", "client_id": admin["client_id"],
+            "client_secret": admin["client_secret"], "resource": resource}
+    r = requests.post(emu.info["identity"]["token_url_v1"], data=body, verify=emu.info["ca_file"])
+    r.raise_for_status()
+    return r.json()["access_token"]
+
+
+class Side:
+    """One way in: the gateway's WebHDFS API, or the Gen2 emulator's DFS API."""
+
+    def __init__(self, name, base, bearer, ca):
+        self.name, self.base, self.ca = name, base, ca
+        self.headers = {"Authorization": "Bearer " + bearer, "x-ms-version": "2021-12-02"}
+        self.local = threading.local()
+
+    def session(self):
+        if not hasattr(self.local, "s"):
+            self.local.s = requests.Session()
+            self.local.s.verify = self.ca
+            self.local.s.headers.update(self.headers)
+        return self.local.s
+
+    def call(self, method, url, expect, **kw):
+        r = self.session().request(method, url, verify=self.ca, **kw)
+        if r.status_code != expect:
+            sys.exit(f"{self.name}: {method} {url} -> {r.status_code} {r.text[:300]}")
+        return r
+
+
+class Gen1Side(Side):
+    def url(self, path, **q):
+        return f"{self.base}/webhdfs/v1{path}?" + urllib.parse.urlencode(q)
+
+    def write(self, path, total):
+        self.call("PUT", self.url(path, op="CREATE", write="true", overwrite="true"), 201, data=b"")
+        block = os.urandom(CHUNK)
+        for offset in range(0, total, CHUNK):
+            n = min(CHUNK, total - offset)
+            flag = "CLOSE" if offset + n >= total else "DATA"
+            self.call("POST", self.url(path, op="APPEND", append="true", offset=offset, syncFlag=flag), 200,
+                      data=block[:n])
+
+    def read(self, path, offset, n):
+        return len(self.call("GET", self.url(path, op="OPEN", read="true", offset=offset, length=n), 200).content)
+
+    def list_all(self, path):
+        count, after = 0, None
+        while True:
+            q = {"op": "LISTSTATUS", "listSize": 4000}
+            if after:
+                q["listAfter"] = after
+            doc = self.call("GET", self.url(path, **q), 200).json()["FileStatuses"]
+            count += len(doc["FileStatus"])
+            after = doc.get("continuationToken")
+            if not after:
+                return count
+
+    def status(self, path):
+        self.call("GET", self.url(path, op="GETFILESTATUS"), 200)
+
+
+class Gen2Side(Side):
+    def url(self, path, **q):
+        return f"{self.base}{urllib.parse.quote(path)}" + ("?" + urllib.parse.urlencode(q) if q else "")
+
+    def write(self, path, total):
+        self.call("PUT", self.url(path, resource="file"), 201)
+        block = os.urandom(CHUNK)
+        for offset in range(0, total, CHUNK):
+            n = min(CHUNK, total - offset)
+            self.call("PATCH", self.url(path, action="append", position=offset), 202, data=block[:n])
+        self.call("PATCH", self.url(path, action="flush", position=total), 200)
+
+    def read(self, path, offset, n):
+        return len(self.call("GET", self.url(path), 206, headers={"Range": f"bytes={offset}-{offset + n - 1}"}).content)
+
+    def list_all(self, path):
+        count, token = 0, None
+        root = self.base.rsplit("/", 1)[0]
+        fsname = self.base.rsplit("/", 1)[1]
+        while True:
+            q = {"resource": "filesystem", "directory": path.lstrip("/"), "recursive": "false", "maxResults": 5000}
+            if token:
+                q["continuation"] = token
+            r = self.call("GET", f"{root}/{fsname}?" + urllib.parse.urlencode(q), 200)
+            count += len(r.json()["paths"])
+            token = r.headers.get("x-ms-continuation")
+            if not token:
+                return count
+
+    def status(self, path):
+        self.call("HEAD", self.url(path), 200)
+
+
+def measure(side, mib, files_dir, files, results):
+    total = mib << 20
+    per_file = total // 8
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda t: side.write(f"/bench-{side.name}/big{t}", per_file), range(8)))
+    results["append"] = mib / (time.monotonic() - start)
+    ranges = [(t, o) for t in range(8) for o in range(0, per_file, CHUNK)]
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        got = sum(pool.map(lambda r: side.read(f"/bench-{side.name}/big{r[0]}", r[1], CHUNK), ranges))
+    results["open"] = (got >> 20) / (time.monotonic() - start)
+    start = time.monotonic()
+    listed = side.list_all(files_dir)
+    results["list"] = listed / (time.monotonic() - start)
+    assert listed == files, (listed, files)
+    samples = []
+    for _ in range(1000):
+        t = time.perf_counter()
+        side.status(f"{files_dir}/f00000")
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    results["p50"] = statistics.median(samples)
+    results["p99"] = samples[int(len(samples) * 0.99) - 1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
+    parser.add_argument("--mib", type=int, default=256)
+    parser.add_argument("--files", type=int, default=10000)
+    a = parser.parse_args()
+    lakeshift = os.path.join(a.build, "lakeshift")
+    with tempfile.TemporaryDirectory(prefix="lakeshift-gateway-bench-") as work:
+        emu = mb.Emulators(lakeshift, work)
+        gateway = None
+        try:
+            env = emu.env()
+            journal = os.path.join(work, "bench.journal")
+            subprocess.run([lakeshift, "migrate", "--mode", "complete", "--yes", "--freeze-grace", "0", "--from",
+                            emu.info["gen1"]["webhdfs_url"], "--to", emu.info["gen2"]["url"] + "/gen1", "--journal",
+                            journal], env=env, check=True, capture_output=True)
+            tls = os.path.dirname(emu.info["ca_file"])
+            gateway = subprocess.Popen(
+                [lakeshift, "gateway", "--listen", "127.0.0.1:0", "--gen1", emu.info["gen1"]["webhdfs_url"], "--gen2",
+                 emu.info["gen2"]["url"] + "/gen1", "--journal", journal, "--cert", os.path.join(tls, "cert.pem"),
+                 "--cert-key", os.path.join(tls, "key.pem"), "--superuser", emu.info["admin"]["object_id"]],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            gw_url = re.search(r"(https://\S+)/webhdfs", gateway.stdout.readline()).group(1)
+            threading.Thread(target=lambda: [None for _ in gateway.stdout], daemon=True).start()
+            ca = emu.info["ca_file"]
+            gen1 = Gen1Side("gateway", gw_url, token(emu, "https://datalake.azure.net/"), ca)
+            gen2 = Gen2Side("direct", emu.info["gen2"]["url"] + "/gen1", token(emu, "https://storage.azure.com/"), ca)
+            # The listed directory, made straight on Gen2 (the same entries for both sides).
+            gen2.call("PUT", gen2.url("/many", resource="directory"), 201)
+            with concurrent.futures.ThreadPoolExecutor(16) as pool:
+                list(pool.map(lambda i: gen2.call("PUT", gen2.url(f"/many/f{i:05d}", resource="file"), 201),
+                              range(a.files)))
+            print(f"gateway benchmark on {os.cpu_count()} cores: {a.mib} MiB in 4 MB requests, "
+                  f"{a.files} entries, 1,000 status requests", flush=True)
+            figures = {}
+            for side in (gen2, gen1):
+                figures[side.name] = {}
+                measure(side, a.mib, "/many", a.files, figures[side.name])
+            d, g = figures["direct"], figures["gateway"]
+            for key, unit in (("open", "MiB/s"), ("append", "MiB/s"), ("list", "entries/s")):
+                print(f"  {key:<8} gateway {g[key]:10.1f} {unit:<10} direct {d[key]:10.1f} {unit:<10} "
+                      f"ratio {g[key] / d[key]:.2f}", flush=True)
+            print(f"  latency  gateway p50 {g['p50']:.2f} ms p99 {g['p99']:.2f} ms   direct p50 {d['p50']:.2f} ms "
+                  f"p99 {d['p99']:.2f} ms   added p50 {g['p50'] - d['p50']:+.2f} ms")
+            print("Targets: ratios >= 0.80, added p50 < 1 ms")
+        finally:
+            if gateway:
+                gateway.terminate()
+                gateway.wait(timeout=30)
+            emu.stop()
+
+
+if __name__ == "__main__":
+    main()
