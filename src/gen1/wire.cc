@@ -43,14 +43,17 @@ std::string FileStatusJson(const fs::FileInfo& info) {
 
 std::string FileStatusesJson(const std::vector<fs::FileInfo>& entries, const std::vector<std::string>& names,
                              const std::optional<std::string>& continuation_token) {
-  Json list = Json::array();
-  for (size_t i = 0; i < entries.size(); ++i) list.push_back(FileStatus(entries[i], names[i]));
-  Json inner = Json::object();
-  if (continuation_token) inner["continuationToken"] = *continuation_token;
-  inner["FileStatus"] = std::move(list);
-  Json j;
-  j["FileStatuses"] = std::move(inner);
-  return j.dump();
+  // Written piece by piece (one small document per entry) rather than as one tree: pages hold thousands.
+  std::string out = "{\"FileStatuses\":{";
+  if (continuation_token) out += "\"continuationToken\":" + Json(*continuation_token).dump() + ",";
+  out += "\"FileStatus\":[";
+  out.reserve(out.size() + entries.size() * 320);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) out += ',';
+    out += FileStatus(entries[i], names[i]).dump();
+  }
+  out += "]}}";
+  return out;
 }
 
 std::string AclStatusJson(const acl::AclState& state) {

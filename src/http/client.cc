@@ -111,6 +111,13 @@ size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {
         }
       } else {
         a->mode = Attempt::Mode::kString;
+        // One allocation for a 2xx body of announced length (list pages run to megabytes).
+        if (a->status >= 200 && a->status < 300) {
+          if (auto length = a->headers.Get("Content-Length")) {
+            uint64_t n = std::strtoull(length->c_str(), nullptr, 10);
+            if (n > 0 && n <= (uint64_t{256} << 20)) a->body.reserve(static_cast<size_t>(n));
+          }
+        }
       }
     }
     return n;
