@@ -11,3 +11,5 @@ echo "== Gen1 emulator over HTTP (own client, bearer token)"
 build/release/bench/gen1_emulator_bench
 echo "== Migration: Gen1 emulator -> Gen2 emulator, and a local directory -> Gen2 beside AzCopy"
 /usr/bin/python3 bench/migrate_bench.py --build build/release
+echo "== Gen1 compatibility gateway after a complete migration, against direct Gen2"
+/usr/bin/python3 bench/gateway_bench.py --build build/release

@@ -132,8 +132,7 @@ void AddGatewayCommands(CLI::App& app, int& exit_code) {
                  "The Gen2 filesystem the account was migrated to: abfss://FILESYSTEM@ACCOUNT.dfs.core.windows.net, "
                  "or the emulator's https://HOST:PORT/ACCOUNT/FILESYSTEM")
       ->required();
-  gw->add_option("--journal", g.journal, "The migration's journal: its cutover phase decides the routing")
-      ->required();
+  gw->add_option("--journal", g.journal, "The migration's journal: its cutover phase decides the routing")->required();
   auto* cert = gw->add_option("--cert", g.cert, "Serve HTTPS with this PEM certificate (chain); Gen1 SDKs need it");
   gw->add_option("--cert-key", g.key, "PEM private key of --cert")->needs(cert);
   gw->add_option("--ca-file", g.ca_file, "PEM CA bundle to trust for https upstreams; default $LAKESHIFT_CA_FILE");
@@ -145,7 +144,8 @@ void AddGatewayCommands(CLI::App& app, int& exit_code) {
 
   static CutoverArgs c;
   auto* cutover = app.add_subcommand(
-      "cutover", "Show the cutover phase of a complete migration, or abort it (back to pass-through) before the switch");
+      "cutover",
+      "Show the cutover phase of a complete migration, or abort it (back to pass-through) before the switch");
   cutover->add_option("--journal", c.journal, "The migration's journal")->required();
   cutover->add_flag("--abort", c.abort, "Return every gateway to pass-through to Gen1 (refused after the switch)");
   cutover->callback([&exit_code] { exit_code = RunCutover(c); });

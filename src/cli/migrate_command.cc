@@ -325,8 +325,8 @@ struct MigrateArgs {
   bool keep_deleted = false;
   bool dry_run = false;
   bool json = false;
-  bool yes = false;       // --mode complete without asking
-  int freeze_grace = 5;   // seconds for gateway writes in flight when the freeze starts
+  bool yes = false;      // --mode complete without asking
+  int freeze_grace = 5;  // seconds for gateway writes in flight when the freeze starts
 };
 
 // The cutover of a complete migration, after a clean copy: freeze, final pass, verification, switch. Any failure
@@ -484,11 +484,11 @@ int RunMigrate(const MigrateArgs& a) {
     auto state = migrate::ReadCutover(**journal);
     if (!state.ok()) return Fail(cmd, state.status());
     if (state->phase == migrate::CutoverPhase::kSwitched) {
-      return Fail(cmd,
-                  Status(StatusCode::kConflict,
-                         "this migration is already complete: its gateways serve Gen2 since " +
-                             encoding::FormatRfc1123(state->changed_ms) + "; Gen1 is no longer current"),
-                  2);
+      return Fail(
+          cmd,
+          Status(StatusCode::kConflict, "this migration is already complete: its gateways serve Gen2 since " +
+                                            encoding::FormatRfc1123(state->changed_ms) + "; Gen1 is no longer current"),
+          2);
     }
   }
 

@@ -189,42 +189,42 @@ namespace {
 // A confidential client's grant at the v2.0 token endpoint: client credentials, or on-behalf-of with an assertion.
 Result<AccessToken> FetchWithClientSecret(http::HttpClient& http, const ClientSecretConfig& config,
                                           const std::string* assertion) {
-    std::string url = ClientSecretTokenUrl(config);
-    std::string what = std::string(assertion ? "Entra on-behalf-of" : "Entra") + " token request to " + url;
-    http::ClientRequest request;
-    request.method = "POST";
-    request.url = url;
-    request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
-    request.headers.Set("Accept", "application/json");
-    std::vector<encoding::QueryParam> form = {{"client_id", config.client_id},
-                                              {"client_secret", config.client_secret},
-                                              {"scope", WithoutTrailingSlash(config.resource) + "/.default"}};
-    if (assertion) {
-      form.push_back({"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"});
-      form.push_back({"requested_token_use", "on_behalf_of"});
-      form.push_back({"assertion", *assertion});
-    } else {
-      form.push_back({"grant_type", "client_credentials"});
+  std::string url = ClientSecretTokenUrl(config);
+  std::string what = std::string(assertion ? "Entra on-behalf-of" : "Entra") + " token request to " + url;
+  http::ClientRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+  request.headers.Set("Accept", "application/json");
+  std::vector<encoding::QueryParam> form = {{"client_id", config.client_id},
+                                            {"client_secret", config.client_secret},
+                                            {"scope", WithoutTrailingSlash(config.resource) + "/.default"}};
+  if (assertion) {
+    form.push_back({"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"});
+    form.push_back({"requested_token_use", "on_behalf_of"});
+    form.push_back({"assertion", *assertion});
+  } else {
+    form.push_back({"grant_type", "client_credentials"});
+  }
+  request.body_string = encoding::BuildQueryString(form);
+  int64_t now = SystemClockSeconds();
+  auto response = http.Send(request);
+  if (!response.ok()) {
+    std::string hint =
+        "; check AZURE_AUTHORITY_HOST (" + NormalizeAuthorityHost(config.authority_host) + ") and the network";
+    if (response.status().message().find("SSL") != std::string::npos ||
+        response.status().message().find("certificate") != std::string::npos) {
+      hint += ", and trust the authority's certificate with LAKESHIFT_CA_FILE (the emulators' ca_file)";
     }
-    request.body_string = encoding::BuildQueryString(form);
-    int64_t now = SystemClockSeconds();
-    auto response = http.Send(request);
-    if (!response.ok()) {
-      std::string hint =
-          "; check AZURE_AUTHORITY_HOST (" + NormalizeAuthorityHost(config.authority_host) + ") and the network";
-      if (response.status().message().find("SSL") != std::string::npos ||
-          response.status().message().find("certificate") != std::string::npos) {
-        hint += ", and trust the authority's certificate with LAKESHIFT_CA_FILE (the emulators' ca_file)";
-      }
-      return Status(response.status().code(), what + " failed: " + response.status().message() + hint);
-    }
-    if (response->status != 200) {
-      std::string text = OAuthErrorText(*response);
-      // An assertion the authority refuses is the caller's fault, not the configuration's.
-      if (assertion && response->status == 400) return Unauthenticated(what + " refused the caller's token: " + text);
-      return Status(CodeForTokenAnswer(response->status), what + " failed: " + text + "; " + EntraHint(text));
-    }
-    return TokenFromJson(response->body, now, what);
+    return Status(response.status().code(), what + " failed: " + response.status().message() + hint);
+  }
+  if (response->status != 200) {
+    std::string text = OAuthErrorText(*response);
+    // An assertion the authority refuses is the caller's fault, not the configuration's.
+    if (assertion && response->status == 400) return Unauthenticated(what + " refused the caller's token: " + text);
+    return Status(CodeForTokenAnswer(response->status), what + " failed: " + text + "; " + EntraHint(text));
+  }
+  return TokenFromJson(response->body, now, what);
 }
 
 }  // namespace

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
-#include <unordered_map>
-
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "common/log.h"
 #include "encoding/base64.h"
@@ -120,10 +119,10 @@ class GatewayImpl final : public Gateway {
     auto state = migrate::ReadCutover(*journal_);
     if (!state.ok()) {
       LOG_WARNING("gateway: cannot read the cutover phase: " << state.status());
-      frontend_->SendError(request, out, "", request.path,
-                           gen1::MakeError(503, "RuntimeException",
-                                           "the gateway cannot read the migration journal; retry shortly"),
-                           {{"Retry-After", "1"}});
+      frontend_->SendError(
+          request, out, "", request.path,
+          gen1::MakeError(503, "RuntimeException", "the gateway cannot read the migration journal; retry shortly"),
+          {{"Retry-After", "1"}});
       return;
     }
     bool read = request.method == "GET" || request.method == "HEAD";
@@ -191,8 +190,8 @@ class GatewayImpl final : public Gateway {
         dfs_options, gen2client::Gen2Credential::Bearer(endpoint::AsFunction(source)), http_);
     auto gen2 = std::make_shared<gen2client::Gen2FileSystem>(client, options_.gen2_filesystem, appends_);
     acl::Caller caller = UnverifiedCaller(token);
-    caller.superuser = std::find(options_.superusers.begin(), options_.superusers.end(), caller.user) !=
-                       options_.superusers.end();
+    caller.superuser =
+        std::find(options_.superusers.begin(), options_.superusers.end(), caller.user) != options_.superusers.end();
     std::shared_ptr<fs::FileSystem> fs = Gen1OnGen2(std::move(gen2), std::move(caller));
     std::lock_guard lock(callers_mu_);
     if (callers_.size() >= kMaxCallers) callers_.clear();

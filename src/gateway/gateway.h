@@ -23,7 +23,7 @@ namespace lakeshift::gateway {
 
 struct GatewayOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8443;  // 0 picks a free port
+  uint16_t port = 8443;       // 0 picks a free port
   std::string tls_cert_file;  // HTTPS (what the Gen1 SDKs speak) with this PEM certificate and key
   std::string tls_key_file;
   int worker_threads = 64;

@@ -100,8 +100,8 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
     const acl::AclPolicy& gen1 = acl::AclPolicy::Gen1();
     fs::CreateOptions out = o;
     out.umask = 0;
-    acl::Mode fixed = static_cast<acl::Mode>((is_dir ? gen1.default_dir_mode : gen1.default_file_mode) &
-                                             ~gen1.fixed_umask & 0777);
+    acl::Mode fixed =
+        static_cast<acl::Mode>((is_dir ? gen1.default_dir_mode : gen1.default_file_mode) & ~gen1.fixed_umask & 0777);
     if (!o.permission) {
       // With a default ACL too: Gen2 ANDs it with this mode, as Gen1's fixed umask clears other. The umask
       // gives directories created on the way the same 770.

@@ -10,9 +10,16 @@ namespace {
 
 // Headers that describe one connection, not the message (RFC 9110 section 7.6.1), and the ones the HTTP layers set.
 bool IsHopByHop(std::string_view name) {
-  static constexpr std::array<std::string_view, 10> kNames = {
-      "Connection", "Keep-Alive",     "Proxy-Authenticate", "Proxy-Authorization", "TE",
-      "Trailer",    "Transfer-Encoding", "Upgrade",         "Content-Length",      "Expect"};
+  static constexpr std::array<std::string_view, 10> kNames = {"Connection",
+                                                              "Keep-Alive",
+                                                              "Proxy-Authenticate",
+                                                              "Proxy-Authorization",
+                                                              "TE",
+                                                              "Trailer",
+                                                              "Transfer-Encoding",
+                                                              "Upgrade",
+                                                              "Content-Length",
+                                                              "Expect"};
   for (std::string_view hop : kNames) {
     if (http::EqualsIgnoreCase(name, hop)) return true;
   }

@@ -89,8 +89,9 @@ class StreamBodySource final : public http::BodySource {
     size_t want = static_cast<size_t>(std::min<uint64_t>(n, size_ - read_));
     if (want == 0) return size_t{0};
     ASSIGN_OR_RETURN(size_t got, in_.Read(buf, want));
-    if (got == 0) return Internal("the append body ended after " + std::to_string(read_) + " of " +
-                                  std::to_string(size_) + " bytes");
+    if (got == 0)
+      return Internal("the append body ended after " + std::to_string(read_) + " of " + std::to_string(size_) +
+                      " bytes");
     read_ += got;
     return got;
   }

@@ -74,10 +74,10 @@ struct Attempt {
   enum class Mode { kString, kSink, kDiscard } mode = Mode::kString;
   bool retry_response = false;  // a retryable status whose body is being discarded
   std::string body;
-  uint64_t delivered = 0;  // bytes handed to the sink
+  uint64_t delivered = 0;       // bytes handed to the sink
   bool head_delivered = false;  // the head sink saw this response: it is not retried
-  uint64_t uploaded = 0;   // bytes read from the source in this attempt
-  Status callback_error;   // a sink or source error that aborted the transfer
+  uint64_t uploaded = 0;        // bytes read from the source in this attempt
+  Status callback_error;        // a sink or source error that aborted the transfer
 };
 
 size_t HeaderCallback(char* data, size_t size, size_t nitems, void* userdata) {

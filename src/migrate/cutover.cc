@@ -41,9 +41,9 @@ Result<CutoverState> ReadCutover(Journal& journal) {
 }
 
 Status WriteCutover(Journal& journal, CutoverPhase phase, std::string_view note) {
-  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   // The phase last: a reader that sees it sees its time and note too (each SetValue commits on its own).
   RETURN_IF_ERROR(journal.SetValue(kChangedKey, std::to_string(now)));
   RETURN_IF_ERROR(journal.SetValue(kNoteKey, note));

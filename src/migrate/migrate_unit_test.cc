@@ -8,6 +8,7 @@
 #include <future>
 
 #include "migrate/concurrency.h"
+#include "migrate/cutover.h"
 #include "migrate/journal.h"
 #include "migrate/metadata.h"
 #include "migrate/migrator.h"
@@ -84,6 +85,35 @@ acl::AclState SampleAcl() {
   EXPECT_TRUE(entries.ok());
   s.access = *entries;
   return s;
+}
+
+TEST(CutoverTest, PhasesAreSharedThroughTheJournalFile) {
+  testing_util::TempDir dir;
+  std::string file = dir.path() + "/j.db";
+  auto migrator = OpenSqliteJournal(file);
+  ASSERT_TRUE(migrator.ok()) << migrator.status();
+  auto gateway = OpenSqliteJournal(file);  // another process's view of the same file
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  auto fresh = ReadCutover(**gateway);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->phase, CutoverPhase::kPassThrough);
+  EXPECT_EQ(fresh->changed_ms, 0);
+  ASSERT_TRUE(WriteCutover(**migrator, CutoverPhase::kFrozen, "final sync").ok());
+  auto frozen = ReadCutover(**gateway);
+  ASSERT_TRUE(frozen.ok()) << frozen.status();
+  EXPECT_EQ(frozen->phase, CutoverPhase::kFrozen);
+  EXPECT_EQ(frozen->note, "final sync");
+  EXPECT_GT(frozen->changed_ms, 0);
+  ASSERT_TRUE(WriteCutover(**migrator, CutoverPhase::kSwitched, "complete migration").ok());
+  EXPECT_EQ(ReadCutover(**gateway)->phase, CutoverPhase::kSwitched);
+  // A phase this version does not know is an error, not pass-through.
+  ASSERT_TRUE((*migrator)->SetValue("cutover.phase", "sideways").ok());
+  auto unknown = ReadCutover(**gateway);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("sideways"), std::string::npos);
+  for (CutoverPhase p : {CutoverPhase::kPassThrough, CutoverPhase::kFrozen, CutoverPhase::kSwitched}) {
+    EXPECT_EQ(*ParseCutoverPhase(CutoverPhaseName(p)), p);
+  }
 }
 
 TEST(MetadataTest, IdentityMapTranslatesOwnersGroupsAndEntries) {

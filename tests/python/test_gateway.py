@@ -217,6 +217,15 @@ def test_complete_migration_then_gen2_through_the_gateway(setup):
     assert admin.cat("/cm/new.txt") == b"written after the switch"
     # It went to Gen2, and Gen1 was left as it was.
     assert not sdk(emulators, emulators.info["gen1"]["url"], "admin").exists("/cm/new.txt")
+    # A chunked-encoding append (which Microsoft's compatibility layer refused).
+    import requests
+    admin_token = fetch_token(emulators, emulators.info["admin"])["access_token"]
+    r = requests.post(gateway.url + "/webhdfs/v1/cm/new.txt",
+                      params={"op": "APPEND", "append": "true", "offset": "24", "syncFlag": "CLOSE"},
+                      data=(piece for piece in [b" and", b" chunked"]), verify=emulators.ca_file,
+                      headers={"Authorization": "Bearer " + admin_token})
+    assert r.status_code == 200, r.text
+    assert admin.cat("/cm/new.txt") == b"written after the switch and chunked"
     # Tokens for another audience are refused.
     arm = fetch_token(emulators, PRINCIPALS["alice"], "https://management.azure.com/")["access_token"]
     status, _, body = raw(gateway.url + "/webhdfs/v1/cm?op=LISTSTATUS", "GET", arm, None, emulators.ca_file)
