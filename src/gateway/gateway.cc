@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -192,12 +193,39 @@ class GatewayImpl final : public Gateway {
     acl::Caller caller = UnverifiedCaller(token);
     caller.superuser =
         std::find(options_.superusers.begin(), options_.superusers.end(), caller.user) != options_.superusers.end();
-    std::shared_ptr<fs::FileSystem> fs = Gen1OnGen2(std::move(gen2), std::move(caller));
+    std::shared_ptr<fs::FileSystem> fs = Gen1OnGen2(
+        std::move(gen2), std::move(caller), [this](const fs::FileInfo& file) { return PreservedTimesOf(file); },
+        [this](const std::string& path, const std::string& etag, int64_t mtime, int64_t atime) {
+          Status s = journal_->SetValue(kSetTimesKey + path,
+                                        etag + " " + std::to_string(mtime) + " " + std::to_string(atime));
+          if (!s.ok()) LOG_WARNING("gateway: cannot record the times set on " << path << ": " << s);
+        });
     std::lock_guard lock(callers_mu_);
     if (callers_.size() >= kMaxCallers) callers_.clear();
     callers_[digest] = Caller{fs, expires_at};
     return fs;
   }
+
+  // The times to show for a file while Gen2 holds the very version they belong to: the source times the
+  // migration copied it with, or the times SETTIMES gave it through a gateway since (journal settings
+  // "gateway.settimes:<path>" = "<etag> <mtime> <atime>").
+  std::optional<std::pair<int64_t, int64_t>> PreservedTimesOf(const fs::FileInfo& file) {
+    if (auto set = journal_->GetValue(kSetTimesKey + file.path); set.ok() && *set) {
+      std::istringstream in(**set);
+      std::string etag;
+      int64_t mtime = 0;
+      int64_t atime = 0;
+      if (in >> etag >> mtime >> atime && etag == file.etag) return std::make_pair(mtime, atime);
+    }
+    auto item = journal_->GetByTargetPath(file.path);
+    if (!item.ok() || !*item) return std::nullopt;
+    const migrate::JournalItem& copied = **item;
+    if (copied.state != migrate::ItemState::kDone || copied.target_etag.empty() || copied.target_etag != file.etag) {
+      return std::nullopt;
+    }
+    return std::make_pair(copied.modification_time_ms, copied.access_time_ms);
+  }
+  static constexpr const char* kSetTimesKey = "gateway.settimes:";
 
   struct Caller {
     std::shared_ptr<fs::FileSystem> fs;

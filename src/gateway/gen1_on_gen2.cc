@@ -1,37 +1,50 @@
 #include "gateway/gen1_on_gen2.h"
 
 #include "common/path.h"
+#include "migrate/metadata.h"
 
 namespace lakeshift::gateway {
 namespace {
 
 class Gen1OnGen2FileSystem final : public fs::FileSystem {
  public:
-  Gen1OnGen2FileSystem(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller)
-      : gen2_(std::move(gen2)), caller_(std::move(caller)), caps_(gen2_->capabilities()) {
+  Gen1OnGen2FileSystem(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller, PreservedTimes times,
+                       RecordTimes record)
+      : gen2_(std::move(gen2)),
+        caller_(std::move(caller)),
+        times_(std::move(times)),
+        record_(std::move(record)),
+        caps_(gen2_->capabilities()) {
     caps_.check_access = true;
     caps_.list_before = true;
+    caps_.set_times = record_ != nullptr;
   }
 
   const fs::Capabilities& capabilities() const override { return caps_; }
 
-  Result<fs::FileInfo> GetFileInfo(std::string_view p) override { return gen2_->GetFileInfo(p); }
+  Result<fs::FileInfo> GetFileInfo(std::string_view p) override {
+    ASSIGN_OR_RETURN(fs::FileInfo info, gen2_->GetFileInfo(p));
+    WithPreservedTimes(info);
+    return info;
+  }
 
   Result<fs::ListPage> List(std::string_view dir, const fs::ListOptions& o) override {
     ASSIGN_OR_RETURN(std::string p, path::Normalize(dir));
     if (p == "/") RETURN_IF_ERROR(CheckAccess("/", acl::kRead | acl::kExecute));
-    if (o.end_before.empty()) return gen2_->List(dir, o);
     // listBefore, which Gen2 lacks: the page in name order, cut at the first name not before it.
     fs::ListOptions without = o;
     without.end_before.clear();
     ASSIGN_OR_RETURN(fs::ListPage page, gen2_->List(dir, without));
-    for (size_t i = 0; i < page.entries.size(); ++i) {
-      if (std::string(path::BaseName(page.entries[i].path)) >= o.end_before) {
-        page.entries.resize(i);
-        page.continuation.clear();
-        break;
+    if (!o.end_before.empty()) {
+      for (size_t i = 0; i < page.entries.size(); ++i) {
+        if (std::string(path::BaseName(page.entries[i].path)) >= o.end_before) {
+          page.entries.resize(i);
+          page.continuation.clear();
+          break;
+        }
       }
     }
+    for (fs::FileInfo& entry : page.entries) WithPreservedTimes(entry);
     return page;
   }
 
@@ -79,8 +92,20 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
   Result<fs::FileInfo> SetAccessControl(std::string_view p, const fs::AccessControlChange& c) override {
     return gen2_->SetAccessControl(p, c);
   }
+  // Gen2 cannot set times: they go in the migration's path properties, and are recorded for this version.
   Result<fs::FileInfo> SetTimes(std::string_view p, std::optional<int64_t> m, std::optional<int64_t> a) override {
-    return gen2_->SetTimes(p, m, a);
+    if (!record_) return gen2_->SetTimes(p, m, a);
+    ASSIGN_OR_RETURN(fs::FileInfo info, GetFileInfo(p));
+    int64_t mtime = m.value_or(info.modification_time_ms);
+    int64_t atime = a.value_or(info.access_time_ms);
+    fs::Properties props = info.properties;
+    props[migrate::kSourceModificationTimeProperty] = std::to_string(mtime);
+    props[migrate::kSourceAccessTimeProperty] = std::to_string(atime);
+    ASSIGN_OR_RETURN(fs::FileInfo after, gen2_->SetProperties(p, props, std::nullopt, fs::Conditions{}));
+    record_(after.path, after.etag, mtime, atime);
+    after.modification_time_ms = mtime;
+    after.access_time_ms = atime;
+    return after;
   }
   Result<fs::FileInfo> SetExpiry(std::string_view p, const fs::ExpirySpec& e) override {
     return gen2_->SetExpiry(p, e);
@@ -115,15 +140,27 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
     return out;
   }
 
+  void WithPreservedTimes(fs::FileInfo& info) const {
+    if (!times_ || !info.is_file()) return;
+    if (auto kept = times_(info)) {
+      info.modification_time_ms = kept->first;
+      info.access_time_ms = kept->second;
+    }
+  }
+
   std::shared_ptr<fs::FileSystem> gen2_;
   acl::Caller caller_;
+  PreservedTimes times_;
+  RecordTimes record_;
   fs::Capabilities caps_;
 };
 
 }  // namespace
 
-std::unique_ptr<fs::FileSystem> Gen1OnGen2(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller) {
-  return std::make_unique<Gen1OnGen2FileSystem>(std::move(gen2), std::move(caller));
+std::unique_ptr<fs::FileSystem> Gen1OnGen2(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller,
+                                           PreservedTimes times, RecordTimes record) {
+  return std::make_unique<Gen1OnGen2FileSystem>(std::move(gen2), std::move(caller), std::move(times),
+                                                std::move(record));
 }
 
 }  // namespace lakeshift::gateway

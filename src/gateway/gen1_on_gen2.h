@@ -7,16 +7,33 @@
 //     with the fixed umask and the requested permission is ignored;
 //   - listing "/" needs r-x on it (Gen2 lets anyone list the root);
 //   - CHECKACCESS, which Gen2 lacks: answered from the ACLs of the item and its ancestors with Gen2's rules,
-//     for the caller named by its token (its object id and groups).
+//     for the caller named by its token (its object id and groups);
+//   - FileStatus times: the Gen1 times the migration kept, for files unchanged since (Gen2 cannot set them);
+//     SETTIMES keeps the times it is given in the same path properties as the migration, and records them.
 // Every other call goes to Gen2 unchanged, as the caller, so Gen2's ACLs decide.
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "acl/access.h"
 #include "fs/filesystem.h"
 
 namespace lakeshift::gateway {
 
-std::unique_ptr<fs::FileSystem> Gen1OnGen2(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller);
+// The Gen1 modification and access times (epoch ms) the migration kept for a Gen2 file, while Gen2 still holds
+// the version the migration copied; nullopt otherwise. FileStatus then shows them, as Gen1 did.
+using PreservedTimes = std::function<std::optional<std::pair<int64_t, int64_t>>(const fs::FileInfo& gen2_file)>;
+
+// Records times that SETTIMES gave a file (Gen2 keeps them in its properties): from then on PreservedTimes
+// answers them for that version of the file (`etag`).
+using RecordTimes = std::function<void(const std::string& path, const std::string& etag, int64_t mtime_ms,
+                                       int64_t atime_ms)>;
+
+std::unique_ptr<fs::FileSystem> Gen1OnGen2(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller,
+                                           PreservedTimes times = nullptr, RecordTimes record = nullptr);
 
 }  // namespace lakeshift::gateway

@@ -43,6 +43,9 @@ struct JournalItem {
   int64_t attempts = 0;     // content copies started, over all runs
   int64_t copies = 0;       // content copies finished, over all runs
   std::string error;
+  // The target file's etag when the copy (and its metadata) was finished: while the target still has it, the item
+  // is unchanged since the migration, and the gateway shows the source times kept above.
+  std::string target_etag;
 
   bool is_directory() const { return type == fs::FileType::kDirectory; }
 };
@@ -69,6 +72,8 @@ class Journal {
 
   virtual Result<std::optional<JournalItem>> Get(std::string_view path) = 0;
   virtual Status Put(const JournalItem& item) = 0;  // insert or replace
+  // The item copied to `target_path` (relative to the target root), if any.
+  virtual Result<std::optional<JournalItem>> GetByTargetPath(std::string_view target_path) = 0;
   virtual Status Remove(std::string_view path) = 0;
   // Items whose last sighting is before `run`: gone from the source since. Deepest paths first, so a
   // directory comes after its contents.

@@ -14,7 +14,7 @@ namespace {
 using store::Database;
 using store::Statement;
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: items.target_etag and the index by target path
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -23,12 +23,13 @@ int64_t NowMs() {
 
 constexpr const char* kItemColumns =
     "path, target_path, type, size, mtime, atime, expiry, metadata, state, md5, seen_run, copied_run, attempts, "
-    "copies, error";
+    "copies, error, target_etag";
 
 JournalItem ItemFromRow(const Statement& s) {
   JournalItem item;
   item.path = s.Text(0);
   item.target_path = s.Text(1);
+  item.target_etag = s.Text(15);
   item.type = s.Int(2) == 1 ? fs::FileType::kDirectory : fs::FileType::kFile;
   item.size = s.Int(3);
   item.modification_time_ms = s.Int(4);
@@ -58,11 +59,20 @@ class SqliteJournal final : public Journal {
         "CREATE TABLE IF NOT EXISTS items (path TEXT PRIMARY KEY, target_path TEXT NOT NULL, type INTEGER NOT NULL,"
         "  size INTEGER NOT NULL, mtime INTEGER NOT NULL, atime INTEGER NOT NULL, expiry INTEGER NOT NULL,"
         "  metadata TEXT NOT NULL, state INTEGER NOT NULL, md5 TEXT NOT NULL, seen_run INTEGER NOT NULL,"
-        "  copied_run INTEGER NOT NULL, attempts INTEGER NOT NULL, copies INTEGER NOT NULL, error TEXT NOT NULL)"
-        "  WITHOUT ROWID;"
+        "  copied_run INTEGER NOT NULL, attempts INTEGER NOT NULL, copies INTEGER NOT NULL, error TEXT NOT NULL,"
+        "  target_etag TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
         "CREATE INDEX IF NOT EXISTS items_by_seen ON items (seen_run, path);"));
     ASSIGN_OR_RETURN(std::optional<std::string> version, GetValueLocked("schema_version"));
-    if (!version) return SetValueLocked("schema_version", std::to_string(kSchemaVersion));
+    if (!version) {
+      RETURN_IF_ERROR(db_->Exec("CREATE INDEX IF NOT EXISTS items_by_target ON items (target_path);"));
+      return SetValueLocked("schema_version", std::to_string(kSchemaVersion));
+    }
+    if (*version == "1") {  // a journal of the previous version: gains the target etags, empty until copied again
+      RETURN_IF_ERROR(db_->Exec("ALTER TABLE items ADD COLUMN target_etag TEXT NOT NULL DEFAULT '';"
+                                "CREATE INDEX IF NOT EXISTS items_by_target ON items (target_path);"));
+      RETURN_IF_ERROR(SetValueLocked("schema_version", std::to_string(kSchemaVersion)));
+      version = std::to_string(kSchemaVersion);
+    }
     if (*version != std::to_string(kSchemaVersion)) {
       return Status(StatusCode::kInvalidArgument, "journal schema version " + *version + " is not " +
                                                       std::to_string(kSchemaVersion) +
@@ -129,7 +139,7 @@ class SqliteJournal final : public Journal {
   Status Put(const JournalItem& item) override {
     std::lock_guard lock(mu_);
     ASSIGN_OR_RETURN(Statement * s, db_->Prepare(std::string("INSERT OR REPLACE INTO items (") + kItemColumns +
-                                                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     s->Bind(1, item.path)
         .Bind(2, item.target_path)
         .Bind(3, int64_t{item.is_directory() ? 1 : 0})
@@ -144,8 +154,21 @@ class SqliteJournal final : public Journal {
         .Bind(12, item.copied_run)
         .Bind(13, item.attempts)
         .Bind(14, item.copies)
-        .Bind(15, item.error);
+        .Bind(15, item.error)
+        .Bind(16, item.target_etag);
     return s->Run();
+  }
+
+  Result<std::optional<JournalItem>> GetByTargetPath(std::string_view target_path) override {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Statement * s, db_->Prepare(std::string("SELECT ") + kItemColumns +
+                                                 " FROM items WHERE target_path = ? LIMIT 1"));
+    s->Bind(1, target_path);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return std::optional<JournalItem>();
+    JournalItem item = ItemFromRow(*s);
+    s->Reset();
+    return std::optional<JournalItem>(std::move(item));
   }
 
   Status Remove(std::string_view path) override {

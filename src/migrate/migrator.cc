@@ -372,6 +372,8 @@ class Run {
     ASSIGN_OR_RETURN(acl::AclState mapped, Mapped(meta));
     if (content_same) {
       RETURN_IF_ERROR(UpdateMetadata(target_path, mapped, meta, /*is_directory=*/false));
+      ASSIGN_OR_RETURN(fs::FileInfo updated, target_.fs->GetFileInfo(target_path));
+      item.target_etag = updated.etag;  // the version the gateway may show the source times for
       ++progress_->metadata_updated;
     } else {
       item.state = ItemState::kCopying;
@@ -380,9 +382,15 @@ class Run {
       TargetPlan plan = PlanTarget(mapped, meta, /*is_directory=*/false, target_.fs->capabilities());
       ASSIGN_OR_RETURN(CopiedFile copied, CopyFileContent(*source_.fs, source_path, info, *target_.fs, target_path,
                                                           plan.create, options_.verify_md5, context_));
-      if (plan.after_create) RETURN_IF_ERROR(target_.fs->SetAccessControl(target_path, *plan.after_create).status());
+      item.target_etag = copied.target.etag;
+      if (plan.after_create) {
+        ASSIGN_OR_RETURN(fs::FileInfo after, target_.fs->SetAccessControl(target_path, *plan.after_create));
+        item.target_etag = after.etag;
+      }
       if (target_.fs->capabilities().set_times) {
-        RETURN_IF_ERROR(target_.fs->SetTimes(target_path, meta.modification_time_ms, meta.access_time_ms).status());
+        ASSIGN_OR_RETURN(fs::FileInfo after,
+                         target_.fs->SetTimes(target_path, meta.modification_time_ms, meta.access_time_ms));
+        item.target_etag = after.etag;
       }
       item.content_md5 = copied.content_md5;
       item.copied_run = run_id_;

@@ -189,6 +189,8 @@ def test_complete_migration_then_gen2_through_the_gateway(setup):
     expected = admin.cat("/cm/data.bin")
     admin.set_acl("/cm/data.bin",
                   f"user::rw-,group::r--,other::---,user:{PRINCIPALS['bob']['object_id']}:r--,mask::r--")
+    before = sdk(emulators, emulators.info["gen1"]["url"], "admin").info("/cm/data.bin")
+    __import__("time").sleep(1.1)  # so that a time Gen2 makes up cannot pass for the preserved one
     src = emulators.info["gen1"]["webhdfs_url"]
     dst = emulators.info["gen2"]["url"] + "/gen1"
     # No terminal and no --yes: refused before anything happens.
@@ -204,6 +206,11 @@ def test_complete_migration_then_gen2_through_the_gateway(setup):
     # Served from Gen2 now, as the caller.
     bob = sdk(emulators, gateway.url, "bob")
     assert bob.cat("/cm/data.bin") == expected
+    # The Gen1 times, kept by the migration, while the file is unchanged since (Gen2 cannot set them).
+    after = bob.info("/cm/data.bin")
+    assert (after["modificationTime"], after["accessTime"]) == (before["modificationTime"], before["accessTime"])
+    listed = [e for e in bob.ls("/cm", detail=True) if e["pathSuffix"] == "data.bin"][0]
+    assert listed["modificationTime"] == before["modificationTime"]
     acl = bob.get_acl_status("/cm/data.bin")
     assert f"user:{PRINCIPALS['bob']['object_id']}:r--" in acl["entries"]
     dave = sdk(emulators, gateway.url, "dave")
@@ -226,6 +233,16 @@ def test_complete_migration_then_gen2_through_the_gateway(setup):
                       headers={"Authorization": "Bearer " + admin_token})
     assert r.status_code == 200, r.text
     assert admin.cat("/cm/new.txt") == b"written after the switch and chunked"
+    # SETTIMES after the switch: kept in the path properties, shown while the file stays as it is.
+    status, _, body = raw(gateway.url + "/webhdfs/v1/cm/new.txt?op=SETTIMES&modificationtime=1500000000123"
+                          "&accesstime=1500000000456", "PUT", admin_token, b"", emulators.ca_file)
+    assert status == 200, body
+    assert (admin.info("/cm/new.txt")["modificationTime"], admin.info("/cm/new.txt")["accessTime"]) == (
+        1500000000123, 1500000000456)
+    # A file changed after the switch shows Gen2's time of the change.
+    with admin.open("/cm/data.bin", "ab") as f:
+        f.write(b"more")
+    assert admin.info("/cm/data.bin")["modificationTime"] > before["modificationTime"] + 1000
     # Tokens for another audience are refused.
     arm = fetch_token(emulators, PRINCIPALS["alice"], "https://management.azure.com/")["access_token"]
     status, _, body = raw(gateway.url + "/webhdfs/v1/cm?op=LISTSTATUS", "GET", arm, None, emulators.ca_file)
