@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <unordered_map>
 
 #include "common/log.h"
@@ -196,8 +196,8 @@ class GatewayImpl final : public Gateway {
     std::shared_ptr<fs::FileSystem> fs = Gen1OnGen2(
         std::move(gen2), std::move(caller), [this](const fs::FileInfo& file) { return PreservedTimesOf(file); },
         [this](const std::string& path, const std::string& etag, int64_t mtime, int64_t atime) {
-          Status s = journal_->SetValue(kSetTimesKey + path,
-                                        etag + " " + std::to_string(mtime) + " " + std::to_string(atime));
+          Status s =
+              journal_->SetValue(kSetTimesKey + path, etag + " " + std::to_string(mtime) + " " + std::to_string(atime));
           if (!s.ok()) LOG_WARNING("gateway: cannot record the times set on " << path << ": " << s);
         });
     std::lock_guard lock(callers_mu_);

@@ -30,8 +30,8 @@ using PreservedTimes = std::function<std::optional<std::pair<int64_t, int64_t>>(
 
 // Records times that SETTIMES gave a file (Gen2 keeps them in its properties): from then on PreservedTimes
 // answers them for that version of the file (`etag`).
-using RecordTimes = std::function<void(const std::string& path, const std::string& etag, int64_t mtime_ms,
-                                       int64_t atime_ms)>;
+using RecordTimes =
+    std::function<void(const std::string& path, const std::string& etag, int64_t mtime_ms, int64_t atime_ms)>;
 
 std::unique_ptr<fs::FileSystem> Gen1OnGen2(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller,
                                            PreservedTimes times = nullptr, RecordTimes record = nullptr);

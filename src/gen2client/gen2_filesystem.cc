@@ -4,6 +4,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "common/log.h"
 #include "common/path.h"
 #include "encoding/time_format.h"
 #include "gen2/wire.h"
@@ -380,8 +381,22 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
   ASSIGN_OR_RETURN(std::string p, path::Normalize(raw));
   if (options.at_end || options.require_at_end) {
     // Gen1 semantics, checked here against what this client staged: not atomic across clients.
+    bool tracked = false;
+    {
+      std::lock_guard lock(appends_->mu);
+      tracked = appends_->staged.count(p) > 0 || appends_->committed.count(p) > 0;
+    }
     ASSIGN_OR_RETURN(int64_t end, ContiguousEnd(p));
     if (options.at_end) offset = end;
+    // A file this client has not seen may hold appends not yet flushed, which the service does not report (a
+    // restarted gateway, another client): an offset past the committed end is taken as the caller's, and the
+    // flush checks that nothing is missing before it.
+    if (!tracked && !options.at_end && offset > end) {
+      LOG_DEBUG("gen2 client: append to " << p << " at " << offset << ", past the committed " << end
+                                          << ", taken on trust (staged before this client saw the file)");
+      NoteStaged(p, end, offset);  // assumed staged; the flush finds out if it is not
+      end = offset;
+    }
     if (offset != end) {
       return Status(StatusCode::kBadOffset, "append offset " + std::to_string(offset) + " does not match the end of " +
                                                 p + " at " + std::to_string(end));

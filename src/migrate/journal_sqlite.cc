@@ -68,8 +68,9 @@ class SqliteJournal final : public Journal {
       return SetValueLocked("schema_version", std::to_string(kSchemaVersion));
     }
     if (*version == "1") {  // a journal of the previous version: gains the target etags, empty until copied again
-      RETURN_IF_ERROR(db_->Exec("ALTER TABLE items ADD COLUMN target_etag TEXT NOT NULL DEFAULT '';"
-                                "CREATE INDEX IF NOT EXISTS items_by_target ON items (target_path);"));
+      RETURN_IF_ERROR(
+          db_->Exec("ALTER TABLE items ADD COLUMN target_etag TEXT NOT NULL DEFAULT '';"
+                    "CREATE INDEX IF NOT EXISTS items_by_target ON items (target_path);"));
       RETURN_IF_ERROR(SetValueLocked("schema_version", std::to_string(kSchemaVersion)));
       version = std::to_string(kSchemaVersion);
     }
@@ -161,8 +162,8 @@ class SqliteJournal final : public Journal {
 
   Result<std::optional<JournalItem>> GetByTargetPath(std::string_view target_path) override {
     std::lock_guard lock(mu_);
-    ASSIGN_OR_RETURN(Statement * s, db_->Prepare(std::string("SELECT ") + kItemColumns +
-                                                 " FROM items WHERE target_path = ? LIMIT 1"));
+    ASSIGN_OR_RETURN(Statement * s,
+                     db_->Prepare(std::string("SELECT ") + kItemColumns + " FROM items WHERE target_path = ? LIMIT 1"));
     s->Bind(1, target_path);
     ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) return std::optional<JournalItem>();

@@ -140,14 +140,14 @@ class Gateway:
     """`lakeshift gateway` in front of the emulators, on a free port, with their TLS certificate. `app` is the
     principal whose client credentials the gateway uses for its on-behalf-of exchanges."""
 
-    def __init__(self, emulators, journal, app, extra_env=None, superusers=()):
+    def __init__(self, emulators, journal, app, extra_env=None, superusers=(), listen="127.0.0.1:0"):
         tls = os.path.dirname(emulators.ca_file)
         gw = app
         env = dict(os.environ, AZURE_TENANT_ID=emulators.info["tenant_id"], AZURE_CLIENT_ID=gw["client_id"],
                    AZURE_CLIENT_SECRET=gw["client_secret"], AZURE_AUTHORITY_HOST=emulators.info["identity"]["url"],
                    LAKESHIFT_CA_FILE=emulators.ca_file, **(extra_env or {}))
         self.process = subprocess.Popen(
-            [lakeshift_binary(), "gateway", "--listen", "127.0.0.1:0", "--gen1", emulators.info["gen1"]["webhdfs_url"],
+            [lakeshift_binary(), "gateway", "--listen", listen, "--gen1", emulators.info["gen1"]["webhdfs_url"],
              "--gen2", emulators.info["gen2"]["url"] + "/gen1", "--journal", journal,
              "--cert", os.path.join(tls, "cert.pem"), "--cert-key", os.path.join(tls, "key.pem"),
              *[arg for oid in superusers for arg in ("--superuser", oid)]],
@@ -163,6 +163,10 @@ class Gateway:
 
     def stop(self):
         self.process.terminate()
+        self.process.wait(timeout=20)
+
+    def kill(self):
+        self.process.kill()
         self.process.wait(timeout=20)
 
 

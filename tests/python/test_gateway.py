@@ -5,6 +5,7 @@ from Gen2 as the caller (on-behalf-of), the caller's Gen2 ACLs deciding, tokens 
 `lakeshift cutover --abort` before and after the switch."""
 import json
 import os
+import socket
 import sqlite3
 import ssl
 import subprocess
@@ -250,6 +251,39 @@ def test_complete_migration_then_gen2_through_the_gateway(setup):
     assert json.loads(body)["RemoteException"]["exception"] == "SecurityException"
     status, _, _ = raw(gateway.url + "/webhdfs/v1/cm?op=LISTSTATUS", "GET", "not.a.token", None, emulators.ca_file)
     assert status == 401
+
+
+def test_a_gateway_killed_mid_upload_loses_no_acknowledged_append(setup):
+    """kill -9 of the gateway between the DATA appends of an upload (after the switch), a new gateway on the same
+    address, and the upload goes on: every acknowledged append is in the file."""
+    emulators, _, journal = setup
+    assert "switched" in run(emulators, "cutover", "--journal", journal).stdout
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    listen = f"127.0.0.1:{port}"
+    superusers = [emulators.info["admin"]["object_id"]]
+    gateway = Gateway(emulators, journal, PRINCIPALS["gateway"], superusers=superusers, listen=listen)
+    token = fetch_token(emulators, emulators.info["admin"])["access_token"]
+    parts = [os.urandom(1 << 20) for _ in range(3)]
+
+    def call(method, op, body=b"", **params):
+        query = urllib.parse.urlencode({"op": op, **params})
+        return raw(f"{gateway.url}/webhdfs/v1/cm/restart.bin?{query}", method, token, body, emulators.ca_file)
+
+    try:
+        assert call("PUT", "CREATE", write="true", overwrite="true")[0] == 201
+        assert call("POST", "APPEND", parts[0], append="true", offset=0, syncFlag="DATA")[0] == 200
+        gateway.kill()
+        gateway = Gateway(emulators, journal, PRINCIPALS["gateway"], superusers=superusers, listen=listen)
+        assert call("POST", "APPEND", parts[1], append="true", offset=1 << 20, syncFlag="DATA")[0] == 200
+        # A wrong offset is still refused once the gateway knows the file again.
+        assert call("POST", "APPEND", b"x", append="true", offset=5, syncFlag="DATA")[0] == 400
+        assert call("POST", "APPEND", parts[2], append="true", offset=2 << 20, syncFlag="CLOSE")[0] == 200
+        status, _, body = call("GET", "OPEN", None, read="true")
+        assert status == 200 and body == b"".join(parts)
+    finally:
+        gateway.stop()
 
 
 def test_an_application_writing_through_a_complete_migration_loses_nothing():
