@@ -9,20 +9,10 @@
 #include "identity/provider.h"
 #include "store/local_store.h"
 #include "webhdfs/webhdfs_frontend.h"
+#include "webhdfs/webhdfs_request.h"
 
 namespace lakeshift::emulator {
 namespace {
-
-bool IsWebHdfsPath(std::string_view path) {
-  auto starts = [&](std::string_view prefix) {
-    if (path.size() < prefix.size()) return false;
-    for (size_t i = 0; i < prefix.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(path[i])) != prefix[i]) return false;
-    }
-    return path.size() == prefix.size() || path[prefix.size()] == '/';
-  };
-  return starts("/webhdfs/v1") || starts("/webhdfsext");
-}
 
 // The service's AuthenticationErrorDetail-like reason for a token that failed validation.
 std::string TokenFailure(const Status& status) {
@@ -94,7 +84,7 @@ class Gen1EmulatorImpl final : public Gen1Emulator {
 
  private:
   void Handle(http::Request& request, http::ResponseWriter& out) {
-    if (!IsWebHdfsPath(request.path)) {
+    if (!webhdfs::IsWebHdfsPath(request.path)) {
       if (own_identity_) {
         identity::HandleIdentityRequest(*own_identity_, request, out);
       } else {

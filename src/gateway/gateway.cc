@@ -19,20 +19,10 @@
 #include "http/server.h"
 #include "migrate/cutover.h"
 #include "webhdfs/webhdfs_frontend.h"
+#include "webhdfs/webhdfs_request.h"
 
 namespace lakeshift::gateway {
 namespace {
-
-bool IsWebHdfsPath(std::string_view path) {
-  auto starts = [&](std::string_view prefix) {
-    if (path.size() < prefix.size()) return false;
-    for (size_t i = 0; i < prefix.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(path[i])) != prefix[i]) return false;
-    }
-    return path.size() == prefix.size() || path[prefix.size()] == '/';
-  };
-  return starts("/webhdfs/v1") || starts("/webhdfsext");
-}
 
 // The claims of a JWT, read without verifying it: the identity provider verifies the token when the gateway
 // exchanges it, and only tokens it exchanged are used. An empty object when the token is not a JWT.
@@ -111,7 +101,7 @@ class GatewayImpl final : public Gateway {
 
  private:
   void Handle(http::Request& request, http::ResponseWriter& out) {
-    if (!IsWebHdfsPath(request.path)) {
+    if (!webhdfs::IsWebHdfsPath(request.path)) {
       frontend_->SendError(request, out, "", request.path,
                            gen1::MakeError(404, "FileNotFoundException",
                                            "no such endpoint: " + request.path + " (use /webhdfs/v1/<path>)"));

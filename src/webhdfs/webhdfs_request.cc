@@ -100,4 +100,15 @@ Result<WebHdfsRequest> ParseWebHdfsRequest(std::string_view raw_path, std::strin
   return out;
 }
 
+bool IsWebHdfsPath(std::string_view path) {
+  auto starts = [&](std::string_view prefix) {
+    if (path.size() < prefix.size()) return false;
+    for (size_t i = 0; i < prefix.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(path[i])) != prefix[i]) return false;
+    }
+    return path.size() == prefix.size() || path[prefix.size()] == '/';
+  };
+  return starts("/webhdfs/v1") || starts("/webhdfsext");
+}
+
 }  // namespace lakeshift::webhdfs

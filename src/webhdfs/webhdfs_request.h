@@ -39,4 +39,8 @@ bool HasContinuationTokens(const WebHdfsRequest& request);
 // when the path is outside both namespaces.
 Result<WebHdfsRequest> ParseWebHdfsRequest(std::string_view raw_path, std::string_view raw_query);
 
+// Whether a request path is under /webhdfs/v1 or /WebHdfsExt (matched case-insensitively, as the service does):
+// what a WebHDFS front-end serves, as opposed to other endpoints on the same port.
+bool IsWebHdfsPath(std::string_view path);
+
 }  // namespace lakeshift::webhdfs

@@ -3,9 +3,12 @@ import collections
 import json
 import os
 import re
+import ssl
 import subprocess
 import tempfile
 import threading
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -168,6 +171,15 @@ class Gateway:
     def kill(self):
         self.process.kill()
         self.process.wait(timeout=20)
+
+
+def fetch_token(emulators, entry, resource="https://datalake.azure.net/"):
+    """A v1 client-credentials token response straight from the local identity provider's token endpoint."""
+    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": entry["client_id"],
+                                   "client_secret": entry["client_secret"], "resource": resource}).encode()
+    context = ssl.create_default_context(cafile=emulators.ca_file)
+    with urllib.request.urlopen(emulators.info["identity"]["token_url_v1"], data=body, context=context) as r:
+        return json.load(r)
 
 
 def run_lakeshift(emulators, *args, check=True, input=None):

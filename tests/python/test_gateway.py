@@ -22,7 +22,7 @@ from azure.datalake.store import AzureDLFileSystem
 from azure.datalake.store.lib import DataLakeCredential
 from azure.datalake.store.retry import NoRetryPolicy
 
-from conftest import Gateway, LocalEmulators, lakeshift_binary, run_lakeshift as run
+from conftest import Gateway, LocalEmulators, fetch_token, lakeshift_binary, run_lakeshift as run
 
 GROUP = "6b0f3d2e-1c4a-4e5b-9f7d-2a8c1e3b5d40"
 
@@ -38,14 +38,6 @@ PRINCIPALS = {
     "dave": principal("da4e0000-0000-4000-8000-000000000004"),
     "gateway": principal("9a7e0000-0000-4000-8000-000000000009"),  # the gateway's own Entra app
 }
-
-
-def fetch_token(emulators, entry, resource="https://datalake.azure.net/"):
-    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": entry["client_id"],
-                                   "client_secret": entry["client_secret"], "resource": resource}).encode()
-    context = ssl.create_default_context(cafile=emulators.ca_file)
-    with urllib.request.urlopen(emulators.info["identity"]["token_url_v1"], data=body, context=context) as r:
-        return json.load(r)
 
 
 def sdk(emulators, base_url, who):

@@ -28,7 +28,7 @@ from azure.datalake.store.exceptions import DatalakeBadOffsetException, Datalake
 from azure.datalake.store.lib import DataLakeCredential
 from azure.datalake.store.retry import NoRetryPolicy
 
-from conftest import LocalEmulators, lakeshift_binary, via_gateway
+from conftest import LocalEmulators, fetch_token, lakeshift_binary, via_gateway
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 GROUP = "6b0f3d2e-1c4a-4e5b-9f7d-2a8c1e3b5d40"   # /proj's owning group; carol is a member
@@ -85,15 +85,6 @@ def emulators():
             gateway.stop()
         e.stop()
         work.cleanup()
-
-
-def fetch_token(emulators, entry, resource="https://datalake.azure.net/"):
-    """A v1 client-credentials token straight from the local identity provider's token endpoint."""
-    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": entry["client_id"],
-                                   "client_secret": entry["client_secret"], "resource": resource}).encode()
-    context = ssl.create_default_context(cafile=emulators.ca_file)
-    with urllib.request.urlopen(emulators.info["identity"]["token_url_v1"], data=body, context=context) as r:
-        return json.load(r)
 
 
 def credential_from(token_response, tenant):
