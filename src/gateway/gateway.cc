@@ -184,10 +184,11 @@ class GatewayImpl final : public Gateway {
     caller.superuser =
         std::find(options_.superusers.begin(), options_.superusers.end(), caller.user) != options_.superusers.end();
     std::shared_ptr<fs::FileSystem> fs = Gen1OnGen2(
-        std::move(gen2), std::move(caller), [this](const fs::FileInfo& file) { return PreservedTimesOf(file); },
+        std::move(gen2), std::move(caller), [this](std::vector<fs::FileInfo>& files) { ApplyPreservedTimes(files); },
         [this](const std::string& path, const std::string& etag, int64_t mtime, int64_t atime) {
           Status s =
               journal_->SetValue(kSetTimesKey + path, etag + " " + std::to_string(mtime) + " " + std::to_string(atime));
+          if (s.ok()) s = journal_->SetValue(kSetTimesMarker, "1");
           if (!s.ok()) LOG_WARNING("gateway: cannot record the times set on " << path << ": " << s);
         });
     std::lock_guard lock(callers_mu_);
@@ -196,25 +197,47 @@ class GatewayImpl final : public Gateway {
     return fs;
   }
 
-  // The times to show for a file while Gen2 holds the very version they belong to: the source times the
-  // migration copied it with, or the times SETTIMES gave it through a gateway since (journal settings
-  // "gateway.settimes:<path>" = "<etag> <mtime> <atime>").
-  std::optional<std::pair<int64_t, int64_t>> PreservedTimesOf(const fs::FileInfo& file) {
-    if (auto set = journal_->GetValue(kSetTimesKey + file.path); set.ok() && *set) {
-      std::istringstream in(**set);
-      std::string etag;
-      int64_t mtime = 0;
-      int64_t atime = 0;
-      if (in >> etag >> mtime >> atime && etag == file.etag) return std::make_pair(mtime, atime);
+  // The times to show for files while Gen2 holds the very version they belong to: the times SETTIMES gave a
+  // file through a gateway since the switch (journal settings "gateway.settimes:<path>" = "<etag> <mtime>
+  // <atime>"; looked up only once any exists), or else the source times the migration copied it with.
+  void ApplyPreservedTimes(std::vector<fs::FileInfo>& files) {
+    std::vector<std::string> paths;
+    for (const fs::FileInfo& f : files) {
+      if (f.is_file()) paths.push_back(f.path);
     }
-    auto item = journal_->GetByTargetPath(file.path);
-    if (!item.ok() || !*item) return std::nullopt;
-    const migrate::JournalItem& copied = **item;
-    if (copied.state != migrate::ItemState::kDone || copied.target_etag.empty() || copied.target_etag != file.etag) {
-      return std::nullopt;
+    if (paths.empty()) return;
+    auto copied = journal_->GetByTargetPaths(paths);
+    if (!copied.ok()) {
+      LOG_WARNING("gateway: cannot read the preserved times: " << copied.status());
+      return;
     }
-    return std::make_pair(copied.modification_time_ms, copied.access_time_ms);
+    auto any_set = journal_->GetValue(kSetTimesMarker);
+    bool look_for_set = any_set.ok() && any_set->has_value();
+    for (fs::FileInfo& f : files) {
+      if (!f.is_file()) continue;
+      if (look_for_set) {
+        if (auto set = journal_->GetValue(kSetTimesKey + f.path); set.ok() && *set) {
+          std::istringstream in(**set);
+          std::string etag;
+          int64_t mtime = 0;
+          int64_t atime = 0;
+          if (in >> etag >> mtime >> atime && etag == f.etag) {
+            f.modification_time_ms = mtime;
+            f.access_time_ms = atime;
+            continue;
+          }
+        }
+      }
+      auto it = copied->find(f.path);
+      if (it == copied->end()) continue;
+      const migrate::JournalItem& item = it->second;
+      if (item.state == migrate::ItemState::kDone && !item.target_etag.empty() && item.target_etag == f.etag) {
+        f.modification_time_ms = item.modification_time_ms;
+        f.access_time_ms = item.access_time_ms;
+      }
+    }
   }
+  static constexpr const char* kSetTimesMarker = "gateway.settimes";
   static constexpr const char* kSetTimesKey = "gateway.settimes:";
 
   struct Caller {

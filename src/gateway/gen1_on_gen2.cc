@@ -24,8 +24,10 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
 
   Result<fs::FileInfo> GetFileInfo(std::string_view p) override {
     ASSIGN_OR_RETURN(fs::FileInfo info, gen2_->GetFileInfo(p));
-    WithPreservedTimes(info);
-    return info;
+    if (!times_ || !info.is_file()) return info;
+    std::vector<fs::FileInfo> one = {std::move(info)};
+    times_(one);
+    return std::move(one.front());
   }
 
   Result<fs::ListPage> List(std::string_view dir, const fs::ListOptions& o) override {
@@ -44,7 +46,7 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
         }
       }
     }
-    for (fs::FileInfo& entry : page.entries) WithPreservedTimes(entry);
+    if (times_) times_(page.entries);
     return page;
   }
 
@@ -138,14 +140,6 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
     auto parent = gen2_->GetAccessControl(path::Parent(p));
     if (parent.ok() && !parent->default_acl.empty()) out.permission = fixed;  // the requested mode is ignored
     return out;
-  }
-
-  void WithPreservedTimes(fs::FileInfo& info) const {
-    if (!times_ || !info.is_file()) return;
-    if (auto kept = times_(info)) {
-      info.modification_time_ms = kept->first;
-      info.access_time_ms = kept->second;
-    }
   }
 
   std::shared_ptr<fs::FileSystem> gen2_;

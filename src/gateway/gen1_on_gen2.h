@@ -18,15 +18,17 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "acl/access.h"
 #include "fs/filesystem.h"
 
 namespace lakeshift::gateway {
 
-// The Gen1 modification and access times (epoch ms) the migration kept for a Gen2 file, while Gen2 still holds
-// the version the migration copied; nullopt otherwise. FileStatus then shows them, as Gen1 did.
-using PreservedTimes = std::function<std::optional<std::pair<int64_t, int64_t>>(const fs::FileInfo& gen2_file)>;
+// Puts back, in place, the Gen1 modification and access times the migration kept for Gen2 files, for those of
+// `files` whose Gen2 version is still the one the migration copied (one call per listing page). FileStatus then
+// shows them, as Gen1 did.
+using PreservedTimes = std::function<void(std::vector<fs::FileInfo>& files)>;
 
 // Records times that SETTIMES gave a file (Gen2 keeps them in its properties): from then on PreservedTimes
 // answers them for that version of the file (`etag`).

@@ -49,6 +49,26 @@ TEST(Gen1WireTest, FileStatusesPutTheTokenFirst) {
   EXPECT_EQ(json.rfind(R"({"FileStatuses":{"continuationToken":"b.txt","FileStatus":[{"length":6)", 0), 0u) << json;
 }
 
+TEST(Gen1WireTest, ListingEntriesAreWrittenAsTheSingleFileStatusIs) {
+  // Pages are written by hand for speed: each entry must be byte for byte the object FileStatusObject writes,
+  // awkward names and owners included.
+  fs::FileInfo dir = SampleFile();
+  dir.type = fs::FileType::kDirectory;
+  dir.mode = 01750;
+  dir.has_extended_acl = true;
+  fs::FileInfo file = SampleFile();
+  file.owner = "o\"w\\n\x01er";
+  file.expiry_time_ms = 1795750086123;
+  std::vector<fs::FileInfo> entries = {dir, file};
+  std::vector<std::string> names = {"d\u00e9j\u00e0 vu \u6587", "12,+3#456?.txt\t\n\x1f"};
+  std::string page = FileStatusesJson(entries, names, "x");
+  EXPECT_EQ(page, R"({"FileStatuses":{"continuationToken":"x","FileStatus":[)" + FileStatusObject(dir, names[0]) + "," +
+                      FileStatusObject(file, names[1]) + "]}}");
+  auto parsed = nlohmann::json::parse(page);
+  EXPECT_EQ(parsed["FileStatuses"]["FileStatus"][1]["pathSuffix"], names[1]);
+  EXPECT_EQ(parsed["FileStatuses"]["FileStatus"][1]["owner"], file.owner);
+}
+
 TEST(Gen1WireTest, FileStatusesBeforeApiVersion20180901HaveNoToken) {
   EXPECT_EQ(FileStatusesJson({}, {}, std::nullopt), R"({"FileStatuses":{"FileStatus":[]}})");
 }

@@ -25,6 +25,54 @@ Json FileStatus(const fs::FileInfo& info, std::string_view path_suffix) {
   return j;
 }
 
+// A JSON string literal: quotes, backslashes and control characters escaped, other bytes (UTF-8) as they are,
+// as nlohmann's dump writes them.
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+// The same object as FileStatus(...).dump(), written directly: listing pages hold thousands of them.
+void AppendFileStatus(std::string& out, const fs::FileInfo& info, std::string_view path_suffix) {
+  bool file = info.is_file();
+  out += "{\"length\":" + std::to_string(file ? info.size : 0) + ",\"pathSuffix\":";
+  AppendJsonString(out, path_suffix);
+  out += file ? ",\"type\":\"FILE\"" : ",\"type\":\"DIRECTORY\"";
+  out += ",\"blockSize\":" + std::to_string(file ? kFileBlockSize : 0);
+  out += ",\"accessTime\":" + std::to_string(info.access_time_ms);
+  out += ",\"modificationTime\":" + std::to_string(info.modification_time_ms);
+  out += file ? ",\"replication\":1" : ",\"replication\":0";
+  out += ",\"permission\":";
+  AppendJsonString(out, FormatPermission(info.mode));
+  out += ",\"owner\":";
+  AppendJsonString(out, info.owner);
+  out += ",\"group\":";
+  AppendJsonString(out, info.group);
+  if (file) out += ",\"msExpirationTime\":" + std::to_string(info.expiry_time_ms);
+  out += info.has_extended_acl ? ",\"aclBit\":true}" : ",\"aclBit\":false}";
+}
+
 }  // namespace
 
 std::string FormatPermission(acl::Mode mode) {
@@ -50,7 +98,7 @@ std::string FileStatusesJson(const std::vector<fs::FileInfo>& entries, const std
   out.reserve(out.size() + entries.size() * 320);
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i > 0) out += ',';
-    out += FileStatus(entries[i], names[i]).dump();
+    AppendFileStatus(out, entries[i], names[i]);
   }
   out += "]}}";
   return out;

@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "common/result.h"
 #include "fs/filesystem.h"
@@ -74,6 +76,9 @@ class Journal {
   virtual Status Put(const JournalItem& item) = 0;  // insert or replace
   // The item copied to `target_path` (relative to the target root), if any.
   virtual Result<std::optional<JournalItem>> GetByTargetPath(std::string_view target_path) = 0;
+  // The items copied to any of `target_paths`, by target path (one query for a listing page).
+  virtual Result<std::unordered_map<std::string, JournalItem>> GetByTargetPaths(
+      const std::vector<std::string>& target_paths) = 0;
   virtual Status Remove(std::string_view path) = 0;
   // Items whose last sighting is before `run`: gone from the source since. Deepest paths first, so a
   // directory comes after its contents.

@@ -172,6 +172,28 @@ class SqliteJournal final : public Journal {
     return std::optional<JournalItem>(std::move(item));
   }
 
+  Result<std::unordered_map<std::string, JournalItem>> GetByTargetPaths(
+      const std::vector<std::string>& target_paths) override {
+    constexpr size_t kBatch = 256;  // bound parameters per query (SQLite allows 999 by default)
+    std::unordered_map<std::string, JournalItem> found;
+    std::lock_guard lock(mu_);
+    for (size_t begin = 0; begin < target_paths.size(); begin += kBatch) {
+      size_t count = std::min(kBatch, target_paths.size() - begin);
+      std::string sql = std::string("SELECT ") + kItemColumns + " FROM items WHERE target_path IN (?";
+      for (size_t i = 1; i < count; ++i) sql += ",?";
+      sql += ")";
+      ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
+      for (size_t i = 0; i < count; ++i) s->Bind(static_cast<int>(i + 1), target_paths[begin + i]);
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, s->Step());
+        if (!row) break;
+        JournalItem item = ItemFromRow(*s);
+        found.emplace(item.target_path, std::move(item));
+      }
+    }
+    return found;
+  }
+
   Status Remove(std::string_view path) override {
     std::lock_guard lock(mu_);
     ASSIGN_OR_RETURN(Statement * s, db_->Prepare("DELETE FROM items WHERE path = ?"));
