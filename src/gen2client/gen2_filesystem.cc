@@ -279,6 +279,7 @@ Result<fs::ListPage> Gen2FileSystem::ListFrom(const std::string& dir, const fs::
     if (!doc.is_object() || !doc.contains("paths") || !doc["paths"].is_array()) {
       return Internal("List Paths of " + dir + ": the answer is not {\"paths\":[...]}");
     }
+    page.entries.reserve(page.entries.size() + doc["paths"].size());
     for (const auto& e : doc["paths"]) {
       fs::FileInfo info = InfoFromListEntry(e);
       if (skipping && RelativeTo(dir, info.path) <= options.start_after) continue;
