@@ -432,7 +432,7 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
       whole->remove_prefix(piece.size());
     } else {
       chunk.clear();
-      size_t step = 64 * 1024;
+      size_t step = size_t{64} * 1024;
       while (chunk.size() < kAppendChunk) {
         size_t want = std::min(kAppendChunk - chunk.size(), std::max(step, chunk.size()));
         size_t old = chunk.size();

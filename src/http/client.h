@@ -62,7 +62,7 @@ struct ClientOptions {
   // Let curl send "Expect: 100-continue" on uploads over 1 MiB or of unknown size, so a server can refuse
   // before the body is sent. Off => no Expect header.
   bool expect_continue = true;
-  size_t max_error_body_bytes = 1024 * 1024;
+  size_t max_error_body_bytes = size_t{1024} * 1024;
 };
 
 class HttpClient {

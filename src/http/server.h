@@ -109,8 +109,8 @@ struct ServerOptions {
   uint16_t port = 0;  // 0 = pick a free port; Server::port() tells which
   int io_threads = 2;
   int worker_threads = 16;
-  size_t max_header_bytes = 64 * 1024;              // larger request heads get 431
-  uint64_t default_body_limit = 256 * 1024 * 1024;  // larger bodies get 413; Request::SetBodyLimit overrides
+  size_t max_header_bytes = size_t{64} * 1024;                // larger request heads get 431
+  uint64_t default_body_limit = uint64_t{256} * 1024 * 1024;  // larger bodies get 413; Request::SetBodyLimit overrides
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};  // per socket operation, and between requests
   // One line per request: <remote> "<METHOD> <path?query>" <status> <req-bytes> <resp-bytes> <ms>ms, secret
   // query values redacted. Null => logged with LOG_INFO.

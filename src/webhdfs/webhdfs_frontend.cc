@@ -62,7 +62,7 @@ struct Call {
     if (h.Get("Status")) h.Set("Status", status_hex);
     return out.Send(status, std::move(h), body);
   }
-  Status Empty(int status, http::Headers extra = {}) const {
+  Status Empty(int status, const http::Headers& extra = {}) const {
     http::Headers h = Headers();
     for (const auto& [name, value] : extra) h.Set(name, value);
     return out.Send(status, std::move(h), "");
@@ -359,7 +359,7 @@ Status Delete(Call& c) {
   return c.Json(200, gen1::BooleanJson(true));
 }
 
-Status ChangeAccess(Call& c, fs::AccessControlChange change) {
+Status ChangeAccess(Call& c, const fs::AccessControlChange& change) {
   RETURN_IF_ERROR(RequireMethod(c, "PUT"));
   RETURN_IF_ERROR(c.fs.SetAccessControl(c.r.path, change).status());
   return c.Empty(200);
