@@ -81,7 +81,7 @@ std::optional<BufferPool::Lease> BufferPool::TryAcquire() {
 }
 
 void BufferPool::Return(std::unique_ptr<std::string> buffer) {
-  buffer->clear();  // keeps the capacity
+  // Size and bytes are kept: a buffer resized to its old size again is not zero-filled (megabytes per block).
   {
     std::lock_guard lock(mu_);
     free_.push_back(std::move(buffer));

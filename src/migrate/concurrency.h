@@ -39,7 +39,8 @@ class ThreadPool {
   std::vector<std::thread> threads_;
 };
 
-// Block buffers of one size, allocated on first use and reused; at most `count` exist at once, so the
+// Block buffers of one size, allocated on first use and reused (with whatever size and bytes their last user
+// left: resize before use); at most `count` exist at once, so the
 // engine's data memory is bounded by count * size whatever the file sizes.
 class BufferPool {
  public:
