@@ -169,6 +169,21 @@ class RangedStream final : public fs::InputStream {
       if (!etag_.empty()) call.headers.Set("If-Match", gen2::QuotedEtag(etag_));
       buffer_.clear();
       pos_ = 0;
+      const auto want = static_cast<size_t>(last + 1 - next_);
+      if (n >= want) {
+        // The range fits the caller's buffer: straight into it, without staging it here.
+        size_t got = 0;
+        ASSIGN_OR_RETURN(http::ClientResponse r, client_->Send(call, [&](std::string_view chunk) -> Status {
+          if (chunk.size() > n - got) return Internal("a range answer for " + call.path + " is longer than asked");
+          std::memcpy(buf + got, chunk.data(), chunk.size());
+          got += chunk.size();
+          return Status::Ok();
+        }));
+        if (got == 0) return Internal("empty range answer for " + call.path);
+        next_ += static_cast<int64_t>(got);
+        return got;
+      }
+      buffer_.reserve(want);
       ASSIGN_OR_RETURN(http::ClientResponse r, client_->Send(call, [this](std::string_view chunk) {
         buffer_.append(chunk);
         return Status::Ok();

@@ -1,5 +1,7 @@
 #include "webhdfs/webhdfs_frontend.h"
 
+#include <algorithm>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
@@ -143,14 +145,17 @@ Status Open(Call& c) {
   ASSIGN_OR_RETURN(fs::ReadHandle handle, c.fs.OpenRead(c.r.path, ro));
   // The first bytes before the status line: a store that refuses the read only now (a remote one, whose read is
   // its first request) still gets its error answered, not a 200 cut short.
-  std::vector<char> buf(1 << 20);
-  ASSIGN_OR_RETURN(size_t n, handle.stream->Read(buf.data(), buf.size()));
+  // One buffer for the whole answer up to 8 MiB (uninitialised: only what is read is touched), so a remote
+  // store can read its range straight into it.
+  const size_t size = static_cast<size_t>(std::clamp<int64_t>(handle.length, 64 * 1024, 8 << 20));
+  std::unique_ptr<char[]> buf(new char[size]);
+  ASSIGN_OR_RETURN(size_t n, handle.stream->Read(buf.get(), size));
   http::Headers h = c.Headers();
   if (handle.length > 0) h.Set("Content-Type", "application/octet-stream");  // none on empty reads (recordings)
   RETURN_IF_ERROR(c.out.Start(200, std::move(h), static_cast<uint64_t>(handle.length)));
   while (n > 0) {
-    RETURN_IF_ERROR(c.out.Write(std::string_view(buf.data(), n)));
-    ASSIGN_OR_RETURN(n, handle.stream->Read(buf.data(), buf.size()));
+    RETURN_IF_ERROR(c.out.Write(std::string_view(buf.get(), n)));
+    ASSIGN_OR_RETURN(n, handle.stream->Read(buf.get(), size));
   }
   return c.out.Finish();
 }
