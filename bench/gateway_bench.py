@@ -8,8 +8,10 @@ emulator it serves from, with the same HTTP client (python requests, keep-alive 
   latency   1,000 sequential status requests                   gateway GETFILESTATUS vs Gen2 HEAD (p50, p99)
 
 Prints figures and the gateway/direct ratios; asserts nothing. Target: >= 80% of direct throughput, < 1 ms added p50.
+Each figure is the median of --rounds rounds, the two sides taking turns (on 2 cores the client, the gateway and the
+emulator share the CPU, and single runs vary by half).
 
-Usage: bench/gateway_bench.py [--build build/release] [--mib 256] [--files 10000]
+Usage: bench/gateway_bench.py [--build build/release] [--mib 256] [--files 10000] [--rounds 3]
 """
 import argparse
 import concurrent.futures
@@ -161,6 +163,7 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
     parser.add_argument("--mib", type=int, default=256)
     parser.add_argument("--files", type=int, default=10000)
+    parser.add_argument("--rounds", type=int, default=3)
     a = parser.parse_args()
     lakeshift = os.path.join(a.build, "lakeshift")
     with tempfile.TemporaryDirectory(prefix="lakeshift-gateway-bench-") as work:
@@ -189,12 +192,15 @@ def main():
                 list(pool.map(lambda i: gen2.call("PUT", gen2.url(f"/many/f{i:05d}", resource="file"), 201),
                               range(a.files)))
             print(f"gateway benchmark on {os.cpu_count()} cores: {a.mib} MiB in 4 MB requests, "
-                  f"{a.files} entries, 1,000 status requests", flush=True)
-            figures = {}
-            for side in (gen2, gen1):
-                figures[side.name] = {}
-                measure(side, a.mib, "/many", a.files, figures[side.name])
-            d, g = figures["direct"], figures["gateway"]
+                  f"{a.files} entries, 1,000 status requests; medians of {a.rounds} rounds", flush=True)
+            rounds = {"direct": [], "gateway": []}
+            for _ in range(max(1, a.rounds)):
+                for side in (gen2, gen1):
+                    one = {}
+                    measure(side, a.mib, "/many", a.files, one)
+                    rounds[side.name].append(one)
+            d, g = ({key: statistics.median(r[key] for r in rounds[name]) for key in rounds[name][0]}
+                    for name in ("direct", "gateway"))
             for key, unit in (("open", "MiB/s"), ("append", "MiB/s"), ("list", "entries/s")):
                 print(f"  {key:<8} gateway {g[key]:10.1f} {unit:<10} direct {d[key]:10.1f} {unit:<10} "
                       f"ratio {g[key] / d[key]:.2f}", flush=True)
