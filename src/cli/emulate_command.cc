@@ -89,6 +89,8 @@ void AddGen1Command(CLI::App& emulate, int& exit_code) {
   gen1->add_option("--data", options.data_dir, "Directory holding the account's data (created if missing)")->required();
   auto* cert = gen1->add_option("--cert", options.tls_cert_file, "Serve HTTPS with this PEM certificate (chain)");
   auto* key = gen1->add_option("--cert-key", options.tls_key_file, "PEM private key of --cert");
+  gen1->add_option("--principals", options.principals_file,
+                   "JSON list of principals: {client_id, client_secret, object_id, groups, superuser}");
   gen1->add_option("--faults", faults, kFaultsHelp);
   cert->needs(key);
   key->needs(cert);

@@ -38,6 +38,9 @@ class Gen1EmulatorImpl final : public Gen1Emulator {
     if (options_.identity == nullptr) {
       identity::ProviderOptions po;
       po.data_dir = options_.data_dir + "/identity";
+      if (!options_.principals_file.empty()) {
+        ASSIGN_OR_RETURN(po.principals, identity::LoadPrincipalsFile(options_.principals_file));
+      }
       ASSIGN_OR_RETURN(own_identity_, identity::IdentityProvider::Open(po));
       provider_ = own_identity_.get();
     } else {

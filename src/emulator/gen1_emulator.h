@@ -28,6 +28,8 @@ struct Gen1EmulatorOptions {
   // Trusted for bearer tokens. Null: the emulator opens a provider in <data>/identity and serves its
   // endpoints on its own port (everything outside /webhdfs/v1 and /WebHdfsExt). Must outlive the emulator.
   const identity::IdentityProvider* identity = nullptr;
+  // With its own provider: a JSON list of principals besides the built-in admin (identity::LoadPrincipalsFile).
+  std::string principals_file;
   http::FaultOptions faults;
 };
 

@@ -851,8 +851,12 @@ def test_emulate_gen1_alone_serves_its_own_identity_provider():
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                         "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
                         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], check=True, capture_output=True)
+        principals = os.path.join(data, "principals.json")
+        with open(principals, "w") as f:
+            json.dump([PRINCIPALS["dave"]], f)
         process = subprocess.Popen([lakeshift_binary(), "emulate", "gen1", "--listen", "127.0.0.1:0", "--data",
-                                    os.path.join(data, "lake"), "--cert", cert, "--cert-key", key],
+                                    os.path.join(data, "lake"), "--cert", cert, "--cert-key", key,
+                                    "--principals", principals],
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
             lines = [process.stdout.readline(), process.stdout.readline()]
@@ -872,6 +876,16 @@ def test_emulate_gen1_alone_serves_its_own_identity_provider():
                 assert fs.cat("/hello/world.txt") == b"hello"
                 assert fs.info("/")["group"] == ZERO_GUID
                 assert fs.info("/hello/world.txt")["group"] == ZERO_GUID
+                # --principals: dave gets tokens from the same provider, and the ACLs (root 770) keep him out.
+                body = urllib.parse.urlencode({"grant_type": "client_credentials",
+                                               "client_id": PRINCIPALS["dave"]["client_id"],
+                                               "client_secret": PRINCIPALS["dave"]["client_secret"],
+                                               "resource": "https://datalake.azure.net/"})
+                with urllib.request.urlopen(authority + "/oauth2/token", data=body.encode(), context=context) as r:
+                    dave = AzureDLFileSystem(token=credential_from(json.load(r), "alone"), store_name=store,
+                                             url_suffix=suffix)
+                with pytest.raises(PermissionError):
+                    dave.cat("/hello/world.txt")
         finally:
             process.terminate()
             process.wait(timeout=20)
