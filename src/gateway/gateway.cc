@@ -107,9 +107,9 @@ class GatewayImpl final : public Gateway {
                                            "no such endpoint: " + request.path + " (use /webhdfs/v1/<path>)"));
       return;
     }
-    auto state = migrate::ReadCutover(*journal_);
-    if (!state.ok()) {
-      LOG_WARNING("gateway: cannot read the cutover phase: " << state.status());
+    auto phase = migrate::ReadCutoverPhase(*journal_);
+    if (!phase.ok()) {
+      LOG_WARNING("gateway: cannot read the cutover phase: " << phase.status());
       frontend_->SendError(
           request, out, "", request.path,
           gen1::MakeError(503, "RuntimeException", "the gateway cannot read the migration journal; retry shortly"),
@@ -117,7 +117,7 @@ class GatewayImpl final : public Gateway {
       return;
     }
     bool read = request.method == "GET" || request.method == "HEAD";
-    switch (state->phase) {
+    switch (*phase) {
       case migrate::CutoverPhase::kPassThrough: return PassThrough(request, out);
       case migrate::CutoverPhase::kFrozen:
         if (read) return PassThrough(request, out);

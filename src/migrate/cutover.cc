@@ -40,6 +40,12 @@ Result<CutoverState> ReadCutover(Journal& journal) {
   return state;
 }
 
+Result<CutoverPhase> ReadCutoverPhase(Journal& journal) {
+  ASSIGN_OR_RETURN(std::optional<std::string> phase, journal.GetValue(kPhaseKey));
+  if (!phase) return CutoverPhase::kPassThrough;
+  return ParseCutoverPhase(*phase);
+}
+
 Status WriteCutover(Journal& journal, CutoverPhase phase, std::string_view note) {
   int64_t now =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -28,6 +28,8 @@ struct CutoverState {
 
 // The recorded state; a journal without one is in pass-through.
 Result<CutoverState> ReadCutover(Journal& journal);
+// Only the phase (one lookup: gateways read it for every request).
+Result<CutoverPhase> ReadCutoverPhase(Journal& journal);
 Status WriteCutover(Journal& journal, CutoverPhase phase, std::string_view note);
 
 }  // namespace lakeshift::migrate

@@ -211,10 +211,11 @@ def via_gateway(emulators, workdir):
 
 
 # Tests of the Gen1 SDK suite that cannot pass through the gateway, each with its entry in docs/known-issues.md.
-# With LAKESHIFT_GEN1_VIA=gateway they are expected to fail (strictly: one that starts passing fails the run, so
-# the list and the document stay true).
+# With LAKESHIFT_GEN1_VIA=gateway they are expected to fail; strictly where they always fail (one that starts
+# passing then fails the run, so the list and the document stay true).
 GATEWAY_KNOWN_GAPS = {
-    "test_set_expiry": "Gen2 keeps expiry times to the second; Gen1 to the millisecond (known-issues.md: Expiry)",
+    # Not strict: the test allows 100 ms, so it passes by chance when the expiry's milliseconds are under 100.
+    "test_set_expiry": ("Gen2 keeps expiry times to the second; Gen1 to the millisecond (known-issues.md: 1)", False),
 }
 
 
@@ -222,6 +223,7 @@ def pytest_collection_modifyitems(config, items):
     if os.environ.get("LAKESHIFT_GEN1_VIA") != "gateway":
         return
     for item in items:
-        reason = GATEWAY_KNOWN_GAPS.get(item.name)
-        if reason:
-            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+        gap = GATEWAY_KNOWN_GAPS.get(item.name)
+        if gap:
+            reason, strict = gap
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=strict))
