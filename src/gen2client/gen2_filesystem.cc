@@ -112,41 +112,116 @@ fs::FileInfo WrittenInfo(std::string path, int64_t size, const http::Headers& h)
   return info;
 }
 
-int64_t JsonInt(const nlohmann::json& entry, const char* key) {
-  if (!entry.contains(key)) return 0;
-  const auto& v = entry[key];
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_string()) {
-    try {
-      return std::stoll(v.get<std::string>());
-    } catch (...) {
-    }
+// One entry of a List Paths answer, its values as text (the service sends numbers as strings, the emulator and
+// older versions as numbers; booleans likewise).
+struct ListEntry {
+  std::string name, is_directory, content_length, owner, group, permissions, last_modified, creation_time, expiry_time,
+      etag;
+
+  std::string* Field(std::string_view key) {
+    if (key == "name") return &name;
+    if (key == "isDirectory") return &is_directory;
+    if (key == "contentLength") return &content_length;
+    if (key == "owner") return &owner;
+    if (key == "group") return &group;
+    if (key == "permissions") return &permissions;
+    if (key == "lastModified") return &last_modified;
+    if (key == "creationTime") return &creation_time;
+    if (key == "expiryTime") return &expiry_time;
+    if (key == "etag") return &etag;
+    return nullptr;
   }
-  return 0;
+};
+
+int64_t TextInt(const std::string& text) {
+  if (text.empty()) return 0;
+  char* end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  return end != nullptr && *end == '\0' ? v : 0;
 }
 
-std::string JsonString(const nlohmann::json& entry, const char* key) {
-  return entry.contains(key) && entry[key].is_string() ? entry[key].get<std::string>() : std::string();
-}
-
-fs::FileInfo InfoFromListEntry(const nlohmann::json& e) {
+fs::FileInfo InfoFromListEntry(const ListEntry& e) {
   fs::FileInfo info;
-  info.path = "/" + JsonString(e, "name");
-  bool dir = JsonString(e, "isDirectory") == "true" ||
-             (e.contains("isDirectory") && e["isDirectory"].is_boolean() && e["isDirectory"].get<bool>());
+  info.path = "/" + e.name;
+  bool dir = e.is_directory == "true";
   info.type = dir ? fs::FileType::kDirectory : fs::FileType::kFile;
-  info.size = dir ? 0 : JsonInt(e, "contentLength");
-  info.owner = JsonString(e, "owner");
-  info.group = JsonString(e, "group");
-  ApplyPermissions(info, JsonString(e, "permissions"));
-  info.modification_time_ms = encoding::ParseRfc1123(JsonString(e, "lastModified")).ValueOr(0);
+  info.size = dir ? 0 : TextInt(e.content_length);
+  info.owner = e.owner;
+  info.group = e.group;
+  ApplyPermissions(info, e.permissions);
+  info.modification_time_ms = encoding::ParseRfc1123(e.last_modified).ValueOr(0);
   info.change_time_ms = info.modification_time_ms;
   info.access_time_ms = info.modification_time_ms;
-  if (int64_t ticks = JsonInt(e, "creationTime")) info.creation_time_ms = encoding::FiletimeToEpochMillis(ticks);
-  if (int64_t ticks = JsonInt(e, "expiryTime")) info.expiry_time_ms = encoding::FiletimeToEpochMillis(ticks);
-  info.etag = gen2::UnquoteEtag(JsonString(e, "etag"));
+  if (int64_t ticks = TextInt(e.creation_time)) info.creation_time_ms = encoding::FiletimeToEpochMillis(ticks);
+  if (int64_t ticks = TextInt(e.expiry_time)) info.expiry_time_ms = encoding::FiletimeToEpochMillis(ticks);
+  info.etag = gen2::UnquoteEtag(e.etag);
   return info;
 }
+
+// Reads a List Paths answer ({"paths":[{...},...]}) straight into FileInfo entries, without building a JSON tree
+// (pages hold thousands of entries; the tree was most of a listing's CPU).
+class ListPathsReader {
+ public:
+  explicit ListPathsReader(std::vector<fs::FileInfo>& out) : out_(out) {}
+  bool saw_paths() const { return saw_paths_; }
+
+  bool null() { return Value(""); }
+  bool boolean(bool v) { return Value(v ? "true" : "false"); }
+  bool number_integer(int64_t v) { return Value(std::to_string(v)); }
+  bool number_unsigned(uint64_t v) { return Value(std::to_string(v)); }
+  bool number_float(double /*v*/, const std::string& text) { return Value(text); }
+  bool string(std::string& v) { return Value(std::move(v)); }
+  bool binary(nlohmann::json::binary_t& /*v*/) { return Value(""); }
+  bool start_object(std::size_t /*n*/) {
+    ++depth_;
+    if (depth_ == 2 && in_paths_) entry_ = ListEntry{};
+    field_ = nullptr;
+    return true;
+  }
+  bool end_object() {
+    if (depth_ == 2 && in_paths_) out_.push_back(InfoFromListEntry(entry_));
+    --depth_;
+    field_ = nullptr;
+    return true;
+  }
+  bool start_array(std::size_t /*n*/) {
+    if (depth_ == 1 && key_ == "paths") {
+      in_paths_ = true;
+      saw_paths_ = true;
+    }
+    ++array_depth_;
+    return true;
+  }
+  bool end_array() {
+    --array_depth_;
+    if (depth_ == 1) in_paths_ = false;
+    return true;
+  }
+  bool key(std::string& k) {
+    key_ = k;
+    field_ = depth_ == 2 && in_paths_ && array_depth_ == 1 ? entry_.Field(k) : nullptr;
+    return true;
+  }
+  bool parse_error(std::size_t /*position*/, const std::string& /*token*/, const nlohmann::detail::exception& /*e*/) {
+    return false;
+  }
+
+ private:
+  bool Value(std::string v) {
+    if (field_ != nullptr) *field_ = std::move(v);
+    field_ = nullptr;
+    return true;
+  }
+
+  std::vector<fs::FileInfo>& out_;
+  int depth_ = 0;
+  int array_depth_ = 0;
+  bool in_paths_ = false;
+  bool saw_paths_ = false;
+  std::string key_;
+  ListEntry entry_;
+  std::string* field_ = nullptr;
+};
 
 // "dir/sub" relative to the listed directory, the form continuations take.
 std::string RelativeTo(const std::string& dir, const std::string& path) {
@@ -290,13 +365,13 @@ Result<fs::ListPage> Gen2FileSystem::ListFrom(const std::string& dir, const fs::
       return r.status();
     }
     RETURN_IF_ERROR(r.status());
-    auto doc = nlohmann::json::parse(r->body, nullptr, false);
-    if (!doc.is_object() || !doc.contains("paths") || !doc["paths"].is_array()) {
+    std::vector<fs::FileInfo> entries;
+    ListPathsReader reader(entries);
+    if (!nlohmann::json::sax_parse(r->body, &reader) || !reader.saw_paths()) {
       return Internal("List Paths of " + dir + ": the answer is not {\"paths\":[...]}");
     }
-    page.entries.reserve(page.entries.size() + doc["paths"].size());
-    for (const auto& e : doc["paths"]) {
-      fs::FileInfo info = InfoFromListEntry(e);
+    page.entries.reserve(page.entries.size() + entries.size());
+    for (fs::FileInfo& info : entries) {
       if (skipping && RelativeTo(dir, info.path) <= options.start_after) continue;
       page.entries.push_back(std::move(info));
     }
