@@ -37,14 +37,12 @@ nlohmann::json UnverifiedClaims(std::string_view token) {
 }
 
 // When the caller's token expires (epoch seconds), so a cached exchange does not outlive it. 0: not said.
-int64_t UnverifiedExpiry(std::string_view token) {
-  nlohmann::json claims = UnverifiedClaims(token);
+int64_t ExpiryOf(const nlohmann::json& claims) {
   return claims.contains("exp") && claims["exp"].is_number() ? claims["exp"].get<int64_t>() : 0;
 }
 
 // The caller a token names (object id and groups), for the checks the gateway answers itself (CHECKACCESS).
-acl::Caller UnverifiedCaller(std::string_view token) {
-  nlohmann::json claims = UnverifiedClaims(token);
+acl::Caller CallerOf(const nlohmann::json& claims) {
   acl::Caller caller;
   if (claims.contains("oid") && claims["oid"].is_string()) caller.user = claims["oid"].get<std::string>();
   if (claims.contains("groups") && claims["groups"].is_array()) {
@@ -162,7 +160,8 @@ class GatewayImpl final : public Gateway {
       if (it != callers_.end() && (it->second.expires_at == 0 || it->second.expires_at > now)) return it->second.fs;
       if (it != callers_.end()) callers_.erase(it);
     }
-    int64_t expires_at = UnverifiedExpiry(token);
+    nlohmann::json claims = UnverifiedClaims(token);
+    int64_t expires_at = ExpiryOf(claims);
     if (expires_at != 0 && expires_at <= now) return gen1::MakeError(401, "SecurityException", "Token Expired");
     auto source = std::make_shared<endpoint::CachingTokenSource>(
         endpoint::OnBehalfOfFetcher(http_, options_.obo, std::string(token)));
@@ -180,7 +179,7 @@ class GatewayImpl final : public Gateway {
     auto client = std::make_shared<gen2client::DfsClient>(
         dfs_options, gen2client::Gen2Credential::Bearer(endpoint::AsFunction(source)), http_);
     auto gen2 = std::make_shared<gen2client::Gen2FileSystem>(client, options_.gen2_filesystem, appends_);
-    acl::Caller caller = UnverifiedCaller(token);
+    acl::Caller caller = CallerOf(claims);
     caller.superuser =
         std::find(options_.superusers.begin(), options_.superusers.end(), caller.user) != options_.superusers.end();
     std::shared_ptr<fs::FileSystem> fs = Gen1OnGen2(

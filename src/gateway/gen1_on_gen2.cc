@@ -25,7 +25,8 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
   Result<fs::FileInfo> GetFileInfo(std::string_view p) override {
     ASSIGN_OR_RETURN(fs::FileInfo info, gen2_->GetFileInfo(p));
     if (!times_ || !info.is_file()) return info;
-    std::vector<fs::FileInfo> one = {std::move(info)};
+    std::vector<fs::FileInfo> one;
+    one.push_back(std::move(info));
     times_(one);
     return std::move(one.front());
   }

@@ -7,24 +7,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json FileStatus(const fs::FileInfo& info, std::string_view path_suffix) {
-  bool file = info.is_file();
-  Json j;
-  j["length"] = file ? info.size : 0;
-  j["pathSuffix"] = std::string(path_suffix);
-  j["type"] = file ? "FILE" : "DIRECTORY";
-  j["blockSize"] = file ? kFileBlockSize : 0;
-  j["accessTime"] = info.access_time_ms;
-  j["modificationTime"] = info.modification_time_ms;
-  j["replication"] = file ? 1 : 0;
-  j["permission"] = FormatPermission(info.mode);
-  j["owner"] = info.owner;
-  j["group"] = info.group;
-  if (file) j["msExpirationTime"] = info.expiry_time_ms;  // directories carry none (recordings)
-  j["aclBit"] = info.has_extended_acl;
-  return j;
-}
-
 // A JSON string literal: quotes, backslashes and control characters escaped, other bytes (UTF-8) as they are,
 // as nlohmann's dump writes them.
 void AppendJsonString(std::string& out, std::string_view text) {
@@ -53,7 +35,7 @@ void AppendJsonString(std::string& out, std::string_view text) {
   out += '"';
 }
 
-// The same object as FileStatus(...).dump(), written directly: listing pages hold thousands of them.
+// A FileStatus object in the service's field order, written directly (listing pages hold thousands of them).
 void AppendFileStatus(std::string& out, const fs::FileInfo& info, std::string_view path_suffix) {
   bool file = info.is_file();
   out += "{\"length\":" + std::to_string(file ? info.size : 0) + ",\"pathSuffix\":";
@@ -80,13 +62,16 @@ std::string FormatPermission(acl::Mode mode) {
 }
 
 std::string FileStatusObject(const fs::FileInfo& info, std::string_view path_suffix) {
-  return FileStatus(info, path_suffix).dump();
+  std::string out;
+  AppendFileStatus(out, info, path_suffix);
+  return out;
 }
 
 std::string FileStatusJson(const fs::FileInfo& info) {
-  Json j;
-  j["FileStatus"] = FileStatus(info, "");
-  return j.dump();
+  std::string out = "{\"FileStatus\":";
+  AppendFileStatus(out, info, "");
+  out += '}';
+  return out;
 }
 
 std::string FileStatusesJson(const std::vector<fs::FileInfo>& entries, const std::vector<std::string>& names,

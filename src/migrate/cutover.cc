@@ -28,22 +28,20 @@ Result<CutoverPhase> ParseCutoverPhase(std::string_view name) {
                          "' in the journal (pass-through, frozen or switched); was it written by a newer lakeshift?");
 }
 
+Result<CutoverPhase> ReadCutoverPhase(Journal& journal) {
+  ASSIGN_OR_RETURN(std::optional<std::string> phase, journal.GetValue(kPhaseKey));
+  if (!phase) return CutoverPhase::kPassThrough;
+  return ParseCutoverPhase(*phase);
+}
+
 Result<CutoverState> ReadCutover(Journal& journal) {
   CutoverState state;
-  ASSIGN_OR_RETURN(std::optional<std::string> phase, journal.GetValue(kPhaseKey));
-  if (!phase) return state;
-  ASSIGN_OR_RETURN(state.phase, ParseCutoverPhase(*phase));
+  ASSIGN_OR_RETURN(state.phase, ReadCutoverPhase(journal));
   ASSIGN_OR_RETURN(std::optional<std::string> changed, journal.GetValue(kChangedKey));
   if (changed) state.changed_ms = std::stoll(*changed);
   ASSIGN_OR_RETURN(std::optional<std::string> note, journal.GetValue(kNoteKey));
   state.note = note.value_or("");
   return state;
-}
-
-Result<CutoverPhase> ReadCutoverPhase(Journal& journal) {
-  ASSIGN_OR_RETURN(std::optional<std::string> phase, journal.GetValue(kPhaseKey));
-  if (!phase) return CutoverPhase::kPassThrough;
-  return ParseCutoverPhase(*phase);
 }
 
 Status WriteCutover(Journal& journal, CutoverPhase phase, std::string_view note) {

@@ -74,9 +74,8 @@ class Journal {
 
   virtual Result<std::optional<JournalItem>> Get(std::string_view path) = 0;
   virtual Status Put(const JournalItem& item) = 0;  // insert or replace
-  // The item copied to `target_path` (relative to the target root), if any.
-  virtual Result<std::optional<JournalItem>> GetByTargetPath(std::string_view target_path) = 0;
-  // The items copied to any of `target_paths`, by target path (one query for a listing page).
+  // The items copied to any of `target_paths` (relative to the target root), by target path (one query for a
+  // listing page).
   virtual Result<std::unordered_map<std::string, JournalItem>> GetByTargetPaths(
       const std::vector<std::string>& target_paths) = 0;
   virtual Status Remove(std::string_view path) = 0;

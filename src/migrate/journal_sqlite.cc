@@ -160,18 +160,6 @@ class SqliteJournal final : public Journal {
     return s->Run();
   }
 
-  Result<std::optional<JournalItem>> GetByTargetPath(std::string_view target_path) override {
-    std::lock_guard lock(mu_);
-    ASSIGN_OR_RETURN(Statement * s,
-                     db_->Prepare(std::string("SELECT ") + kItemColumns + " FROM items WHERE target_path = ? LIMIT 1"));
-    s->Bind(1, target_path);
-    ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) return std::optional<JournalItem>();
-    JournalItem item = ItemFromRow(*s);
-    s->Reset();
-    return std::optional<JournalItem>(std::move(item));
-  }
-
   Result<std::unordered_map<std::string, JournalItem>> GetByTargetPaths(
       const std::vector<std::string>& target_paths) override {
     constexpr size_t kBatch = 256;  // bound parameters per query (SQLite allows 999 by default)
