@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "http/read_ahead_stream.h"
 #include "http/server_internal.h"
 
 namespace lakeshift::http {
@@ -105,7 +106,10 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// Under TLS, reads of the socket go through a read-ahead layer (one syscall per kTlsReadAhead, not per record).
+using ReadAheadTcp = ReadAheadStream<beast::tcp_stream>;
+using TlsStream = beast::ssl_stream<ReadAheadTcp>;
+constexpr size_t kTlsReadAhead = 256 * 1024;
 
 // The session logic, written once over the stream type: PlainStream or TlsStream. The differences are
 // confined to `if constexpr (kTls)`: the handshake before the first request, and closing with a TLS
@@ -361,6 +365,9 @@ StreamSession<Stream>::StreamSession(ServerImpl& server, StreamArgs&&... args)
          : (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string()) +
                ":" + std::to_string(endpoint.port());
   tcp().socket().set_option(tcp::no_delay(true), ec);  // headers and body go out in separate writes
+  if constexpr (kTls) {
+    stream_.next_layer().SetCapacity(kTlsReadAhead);
+  }
 }
 
 template <typename Stream>
@@ -581,7 +588,7 @@ void StreamSession<Stream>::ReadBodySome(char* buf, size_t n, OpDone done, size_
 template <typename Stream>
 bool StreamSession<Stream>::InputReady() {
   if constexpr (kTls) {
-    if (SSL_pending(stream_.native_handle()) > 0) return true;
+    if (SSL_pending(stream_.native_handle()) > 0 || stream_.next_layer().buffered() > 0) return true;
   }
   ErrorCode ec;
   return tcp().socket().available(ec) > 0 && !ec;
