@@ -73,6 +73,7 @@ class BodyStream final : public fs::InputStream {
  public:
   explicit BodyStream(http::BodyReader& body) : body_(body) {}
   Result<size_t> Read(char* buf, size_t n) override { return body_.Read(buf, n); }
+  std::optional<uint64_t> RemainingSize() const override { return body_.Remaining(); }
 
  private:
   http::BodyReader& body_;
@@ -86,6 +87,7 @@ class Md5CheckingBody final : public fs::InputStream {
   Md5CheckingBody(http::BodyReader& body, std::optional<std::string> expected_md5)
       : body_(body), expected_(std::move(expected_md5)), md5_(encoding::HashAlgorithm::kMd5) {}
   Result<size_t> Read(char* buf, size_t n) override;
+  std::optional<uint64_t> RemainingSize() const override { return ended_ ? 0 : body_.Remaining(); }
   // Base64 MD5 of the whole body; valid once the stream has ended.
   const std::string& md5() const { return digest_; }
 

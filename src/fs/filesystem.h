@@ -201,6 +201,8 @@ struct Capabilities {
   // Owners and groups must be accounts of the host (names or numeric ids), as on a local POSIX directory; other
   // principals, such as Entra object ids, are refused.
   bool host_accounts = false;
+  // PutFile writes and commits a file in one step, no cheaper as create, append and flush (no temporary name).
+  bool atomic_put = false;
 };
 
 class FileSystem {

@@ -39,6 +39,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -134,7 +135,7 @@ class StreamSession final : public Session {
   asio::any_io_executor executor() override { return stream_.get_executor(); }
 
  private:
-  enum class State { kHandshake, kReadingHeader, kInExchange, kClosing };
+  enum class State { kHandshake, kReadingHeader, kReadingBody, kInExchange, kClosing };
 
   std::shared_ptr<StreamSession> Self() { return std::static_pointer_cast<StreamSession>(shared_from_this()); }
   beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
@@ -145,6 +146,8 @@ class StreamSession final : public Session {
   void OnHeader(ErrorCode ec);
   void SendErrorAndClose(int status);
   void ReadBodySome(char* buf, size_t n, OpDone done, size_t filled = 0);
+  void PrefetchBody(std::shared_ptr<Exchange> exchange, std::shared_ptr<std::string> body, size_t filled);
+  void AfterExchange(const std::shared_ptr<Exchange>& exchange);
   bool InputReady();
   void Drain(uint64_t drained);
   void CloseGracefully(bool input_pending);
@@ -175,6 +178,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
 
   Result<size_t> Read(char* buf, size_t n) override;
   void SetLimit(uint64_t max_bytes) override { limit_ = max_bytes; }
+  std::optional<uint64_t> Remaining() const override { return body_remaining(); }
   Status Send(int status, Headers headers, std::string_view body) override;
   Status Start(int status, Headers headers, std::optional<uint64_t> length) override;
   Status Write(std::string_view data) override;
@@ -187,6 +191,12 @@ class Exchange final : public BodyReader, public ResponseWriter {
     must_close_ = true;
   }
   bool aborted() const { return aborted_; }
+
+  // A small body read whole by the session before dispatch (no round trip between threads per read).
+  void SetPrefetchedBody(std::string body) { prefetched_ = std::move(body); }
+  // A complete response that Send left for the session to write once the handler returned (saves the
+  // worker a round trip to the session's thread); empty when the response was written already.
+  std::string& deferred_response() { return deferred_; }
 
   // Read by the session after the handler returned.
   bool must_close() const { return must_close_ || !keep_alive_; }
@@ -230,6 +240,9 @@ class Exchange final : public BodyReader, public ResponseWriter {
   uint64_t length_ = 0;
   uint64_t written_ = 0;
   std::string head_;
+  std::string prefetched_;
+  size_t prefetched_read_ = 0;
+  std::string deferred_;
 
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -276,12 +289,14 @@ class ServerImpl final : public Server {
     sessions_.erase(session);
     --open_;
   }
+  // A request is in flight from its header (Stop's grace covers a body still arriving) until the session is done
+  // with it (ExchangeFinished).
+  void ExchangeStarted() {
+    std::lock_guard<std::mutex> lock(in_flight_mutex_);
+    ++in_flight_;
+  }
   void Dispatch(std::shared_ptr<Exchange> exchange) {
     ++requests_;
-    {
-      std::lock_guard<std::mutex> lock(in_flight_mutex_);
-      ++in_flight_;
-    }
     workers_.Submit([this, exchange = std::move(exchange)] {
       exchange->RunHandler(handler_);
       std::shared_ptr<Session> session = exchange->session();
@@ -502,9 +517,44 @@ void StreamSession<Stream>::OnHeader(ErrorCode ec) {
   bool body_done = parser_->is_done();
   auto expect = request.headers.Get("Expect");
   bool need_continue = !body_done && message.version() >= 11 && expect && HeaderHasToken(*expect, "100-continue");
-  auto exchange =
-      std::make_shared<Exchange>(shared_from_this(), server_, std::move(request), keep_alive, need_continue, body_done);
-  server_.Dispatch(std::move(exchange));
+  // A small body (the usual CREATE or APPEND of a small file) is read here, before dispatch.
+  const std::optional<uint64_t> length = request.content_length;
+  const bool prefetch = !body_done && !need_continue && length && *length <= server_.options().buffered_body_bytes &&
+                        *length <= server_.options().default_body_limit;
+  auto exchange = std::make_shared<Exchange>(shared_from_this(), server_, std::move(request), keep_alive, need_continue,
+                                             body_done || prefetch);
+  server_.ExchangeStarted();
+  if (prefetch) {
+    state_ = State::kReadingBody;
+    PrefetchBody(std::move(exchange), std::make_shared<std::string>(*length, '\0'), 0);
+  } else {
+    server_.Dispatch(std::move(exchange));
+  }
+}
+
+template <typename Stream>
+void StreamSession<Stream>::PrefetchBody(std::shared_ptr<Exchange> exchange, std::shared_ptr<std::string> body,
+                                         size_t filled) {
+  char* buf = body->data();
+  size_t n = body->size();
+  tcp().expires_after(server_.options().idle_timeout);
+  ReadBodySome(
+      buf, n,
+      [self = Self(), exchange = std::move(exchange), body = std::move(body)](OpResult r) mutable {
+        if (r.ec) {
+          // The client went away or stalled before sending its body: nobody is waiting for an answer.
+          LOG_DEBUG("request body from " << self->remote_ << " not received: " << r.ec.message());
+          self->CloseNow();
+          self->server_.ExchangeFinished();
+        } else if (!r.body_done) {
+          self->PrefetchBody(std::move(exchange), std::move(body), r.bytes);
+        } else {
+          exchange->SetPrefetchedBody(std::move(*body));
+          self->state_ = State::kInExchange;
+          self->server_.Dispatch(std::move(exchange));
+        }
+      },
+      filled);
 }
 
 template <typename Stream>
@@ -608,6 +658,23 @@ void StreamSession<Stream>::WriteBuffers(std::vector<asio::const_buffer> buffers
 
 template <typename Stream>
 void StreamSession<Stream>::OnExchangeDone(const std::shared_ptr<Exchange>& exchange) {
+  std::string& response = exchange->deferred_response();
+  if (response.empty() || closed_) {
+    AfterExchange(exchange);
+    return;
+  }
+  tcp().expires_after(server_.options().idle_timeout);
+  asio::async_write(stream_, asio::buffer(response), [self = Self(), exchange](ErrorCode ec, size_t) {
+    if (ec) {
+      LOG_DEBUG("response to " << self->remote_ << " not delivered: " << ec.message());
+      self->CloseNow();
+    }
+    self->AfterExchange(exchange);
+  });
+}
+
+template <typename Stream>
+void StreamSession<Stream>::AfterExchange(const std::shared_ptr<Exchange>& exchange) {
   bool input_pending = !exchange->body_done() && !parser_->is_done();
   if (closed_) {
     // Nothing to do.
@@ -743,6 +810,14 @@ Status Exchange::IoFailure(const ErrorCode& ec, std::string_view what) {
 }
 
 Result<size_t> Exchange::Read(char* buf, size_t n) {
+  if (prefetched_read_ < prefetched_.size()) {
+    if (over_limit_ || prefetched_.size() > limit_) return OverLimit();
+    size_t k = std::min(n, prefetched_.size() - prefetched_read_);
+    std::memcpy(buf, prefetched_.data() + prefetched_read_, k);
+    prefetched_read_ += k;
+    body_read_ += k;
+    return k;
+  }
   if (body_done_) return size_t{0};
   if (over_limit_) return OverLimit();
   if (!broken_.ok()) return broken_;
@@ -802,9 +877,15 @@ Status Exchange::Send(int status, Headers headers, std::string_view body) {
   finished_ = true;
   if (framing_ != Framing::kContentLength) {
     if (!body.empty() && framing_ == Framing::kNone && !head_request_) must_close_ = true;
-    return WriteAll({asio::buffer(head_)});
+    deferred_ = std::move(head_);
+    return Status::Ok();
   }
   written_ = body.size();
+  if (body.size() <= server_.options().buffered_body_bytes) {
+    deferred_ = std::move(head_);
+    deferred_.append(body);
+    return Status::Ok();
+  }
   return WriteAll({asio::buffer(head_), asio::buffer(body.data(), body.size())});
 }
 

@@ -25,6 +25,12 @@ std::string Get(std::string_view target, std::string_view extra_headers = "") {
 
 class ServerTest : public ::testing::Test {
  protected:
+  // Options under which every request body reaches the handler as it arrives.
+  static ServerOptions Streaming() {
+    ServerOptions options;
+    options.buffered_body_bytes = 0;
+    return options;
+  }
   void StartServer(Handler handler, ServerOptions options = {}) {
     if (!options.access_log) {
       options.access_log = [this](std::string_view line) {
@@ -126,17 +132,19 @@ TEST_F(ServerTest, StreamsTheRequestBodyIntoTheHandler) {
   // The handler sees the first part of the body before the client has sent the rest.
   Notification first_part_seen;
   std::string received;
-  StartServer([&](Request& req, ResponseWriter& w) {
-    char buf[4];
-    while (true) {
-      auto n = req.body().Read(buf, sizeof(buf));
-      ASSERT_TRUE(n.ok()) << n.status();
-      if (*n == 0) break;
-      received.append(buf, *n);
-      if (received == "part1") first_part_seen.Notify();
-    }
-    w.Send(200, {}, std::to_string(received.size())).IgnoreError();
-  });
+  StartServer(
+      [&](Request& req, ResponseWriter& w) {
+        char buf[4];
+        while (true) {
+          auto n = req.body().Read(buf, sizeof(buf));
+          ASSERT_TRUE(n.ok()) << n.status();
+          if (*n == 0) break;
+          received.append(buf, *n);
+          if (received == "part1") first_part_seen.Notify();
+        }
+        w.Send(200, {}, std::to_string(received.size())).IgnoreError();
+      },
+      Streaming());
   RawConnection conn(server_->port());
   ASSERT_TRUE(conn.Send("PUT /f HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\npart1"));
   first_part_seen.Wait();
@@ -392,18 +400,44 @@ TEST_F(ServerTest, GracefulStopLetsAnInFlightRequestFinish) {
 TEST_F(ServerTest, StopClosesRequestsStuckPastTheGrace) {
   Notification entered;
   Status read_status;
-  StartServer([&](Request& req, ResponseWriter& w) {
-    entered.Notify();
-    auto body = req.ReadBodyToString(1 << 20);  // the client never sends the rest
-    read_status = body.status();
-    w.Send(200, {}, "late").IgnoreError();
-  });
+  StartServer(
+      [&](Request& req, ResponseWriter& w) {
+        entered.Notify();
+        auto body = req.ReadBodyToString(1 << 20);  // the client never sends the rest
+        read_status = body.status();
+        w.Send(200, {}, "late").IgnoreError();
+      },
+      Streaming());
   RawConnection conn(server_->port());
   ASSERT_TRUE(conn.Send("PUT /stuck HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabcde"));
   entered.Wait();
   server_->Stop(std::chrono::milliseconds(50));
   EXPECT_EQ(read_status.code(), StatusCode::kUnavailable) << read_status;
   EXPECT_EQ(conn.ReadResponse().status, 0);  // closed without a response
+}
+
+TEST_F(ServerTest, SmallBodiesAreReadBeforeTheHandlerRuns) {
+  std::atomic<int> calls{0};
+  StartServer([&](Request& req, ResponseWriter& w) {
+    ++calls;
+    auto body = req.ReadBodyToString(1 << 20);
+    w.Send(200, {}, body.ok() ? *body : body.status().ToString()).IgnoreError();
+  });
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.Send("PUT /small HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\npart1"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(calls.load(), 0);  // half a body: the handler waits for the rest
+  ASSERT_TRUE(conn.Send("part2"));
+  RawResponse r = conn.ReadResponse();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "part1part2");
+  // A body that never completes: Stop gives it the grace, then closes the connection without an answer.
+  RawConnection stalled(server_->port());
+  ASSERT_TRUE(stalled.Send("PUT /stuck HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabcde"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  server_->Stop(std::chrono::milliseconds(50));
+  EXPECT_EQ(stalled.ReadResponse().status, 0);
+  EXPECT_EQ(calls.load(), 1);
 }
 
 TEST_F(ServerTest, AccessLogLineHasTheRequestAndRedactsSecrets) {

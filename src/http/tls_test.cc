@@ -441,11 +441,17 @@ TEST_F(TlsTest, GracefulStopLetsAnInFlightTlsRequestFinish) {
 TEST_F(TlsTest, StopClosesTlsRequestsStuckPastTheGrace) {
   Notification entered;
   Status read_status;
-  StartServer([&](Request& req, ResponseWriter& w) {
-    entered.Notify();
-    read_status = req.ReadBodyToString(1 << 20).status();  // the client never sends the rest
-    w.Send(200, {}, "late").IgnoreError();
-  });
+  StartServer(
+      [&](Request& req, ResponseWriter& w) {
+        entered.Notify();
+        read_status = req.ReadBodyToString(1 << 20).status();  // the client never sends the rest
+        w.Send(200, {}, "late").IgnoreError();
+      },
+      [] {
+        ServerOptions streaming;
+        streaming.buffered_body_bytes = 0;  // the handler runs before the body is complete
+        return streaming;
+      }());
   TlsConnection conn(server_->port(), cert_->cert_file);
   ASSERT_TRUE(conn.handshake_ok());
   ASSERT_TRUE(conn.Send("PUT /stuck HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabcde"));

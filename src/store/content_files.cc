@@ -125,6 +125,10 @@ Result<int64_t> ContentFiles::WriteStreamAt(int fd, int64_t offset, fs::InputStr
   }
 }
 
+Status ContentFiles::WriteAt(int fd, int64_t offset, std::string_view bytes) {
+  return PwriteAll(fd, bytes.data(), bytes.size(), offset);
+}
+
 Status ContentFiles::Sync(int fd) {
   if (::fdatasync(fd) != 0) return ErrnoError("fdatasync content file", errno);
   return Status::Ok();
@@ -144,6 +148,26 @@ Status ContentFiles::Unlink(const std::string& key) const {
 
 std::unique_ptr<fs::InputStream> MakeFileRangeStream(UniqueFd fd, int64_t offset, int64_t length) {
   return std::make_unique<FileRangeStream>(std::move(fd), offset, length);
+}
+
+namespace {
+
+class BytesStream final : public fs::InputStream {
+ public:
+  explicit BytesStream(std::string bytes) : bytes_(std::move(bytes)), view_(bytes_) {}
+  Result<size_t> Read(char* buf, size_t n) override { return view_.Read(buf, n); }
+  std::optional<std::string_view> TakeAll() override { return view_.TakeAll(); }
+  std::optional<uint64_t> RemainingSize() const override { return view_.RemainingSize(); }
+
+ private:
+  std::string bytes_;
+  fs::StringInputStream view_;
+};
+
+}  // namespace
+
+std::unique_ptr<fs::InputStream> MakeBytesStream(std::string bytes) {
+  return std::make_unique<BytesStream>(std::move(bytes));
 }
 
 }  // namespace lakeshift::store

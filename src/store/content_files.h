@@ -48,6 +48,7 @@ class ContentFiles {
   Result<UniqueFd> OpenForRead(const std::string& key) const;
   // Writes the whole stream at `offset`; returns the number of bytes written.
   static Result<int64_t> WriteStreamAt(int fd, int64_t offset, fs::InputStream& data);
+  static Status WriteAt(int fd, int64_t offset, std::string_view bytes);
   static Status Sync(int fd);
   Status Truncate(const std::string& key, int64_t size) const;
   Status Unlink(const std::string& key) const;  // an absent file is fine
@@ -58,5 +59,7 @@ class ContentFiles {
 
 // A stream over [offset, offset + length) of an open data file (pread, so no shared file position).
 std::unique_ptr<fs::InputStream> MakeFileRangeStream(UniqueFd fd, int64_t offset, int64_t length);
+// A stream that owns its bytes (content kept inline in the metadata database).
+std::unique_ptr<fs::InputStream> MakeBytesStream(std::string bytes);
 
 }  // namespace lakeshift::store

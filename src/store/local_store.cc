@@ -119,11 +119,25 @@ Status LocalStore::Impl::CheckConsistency() {
   ASSIGN_OR_RETURN(row, staged->Step());
   if (staged->Int(0) != 0) return Internal(std::to_string(staged->Int(0)) + " staged ranges belong to no file");
   staged->Reset();
-  ASSIGN_OR_RETURN(Statement * files,
-                   db->Prepare("SELECT id, data_key, size FROM nodes WHERE is_dir = 0 AND size > 0"));
+  ASSIGN_OR_RETURN(Statement * inlined, db->Prepare("SELECT count(*) FROM inline_content i WHERE NOT EXISTS "
+                                                    "(SELECT 1 FROM nodes n WHERE n.data_key = i.data_key)"));
+  ASSIGN_OR_RETURN(row, inlined->Step());
+  if (inlined->Int(0) != 0) return Internal(std::to_string(inlined->Int(0)) + " inline contents belong to no file");
+  inlined->Reset();
+  ASSIGN_OR_RETURN(Statement * files, db->Prepare("SELECT n.id, n.data_key, n.size, length(i.bytes) FROM nodes n "
+                                                  "LEFT JOIN inline_content i ON i.data_key = n.data_key "
+                                                  "WHERE n.is_dir = 0 AND n.size > 0"));
   while (true) {
     ASSIGN_OR_RETURN(row, files->Step());
     if (!row) break;
+    if (!files->IsNull(3)) {
+      if (files->Int(3) < files->Int(2)) {
+        std::string key = files->Text(1);
+        files->Reset();
+        return Internal("inline content " + key + " is shorter than the committed length");
+      }
+      continue;
+    }
     struct stat st {};
     std::string file = content->PathFor(files->Text(1));
     if (::stat(file.c_str(), &st) != 0 || st.st_size < files->Int(2)) {
@@ -147,7 +161,20 @@ class CallerView final : public fs::FileSystem {
       : impl_(std::move(impl)), caller_(std::move(caller)) {}
 
   const fs::Capabilities& capabilities() const override {
-    static const fs::Capabilities kCaps{true, true, true, true, true, true, true, true, true, true, true, true, true};
+    static const fs::Capabilities kCaps{.acls = true,
+                                        .set_owner = true,
+                                        .set_times = true,
+                                        .expiry = true,
+                                        .properties = true,
+                                        .content_md5 = true,
+                                        .staged_appends = true,
+                                        .atomic_rename = true,
+                                        .recursive_listing = true,
+                                        .list_before = true,
+                                        .check_access = true,
+                                        .sequential_appends = true,
+                                        .stable_reads = true,
+                                        .atomic_put = true};
     return kCaps;
   }
   Result<fs::FileInfo> GetFileInfo(std::string_view p) override { return impl_->GetFileInfo(caller_, p); }

@@ -115,6 +115,10 @@ inline int64_t ContiguousEnd(int64_t committed, const std::vector<StagedRange>& 
 }
 
 struct LocalStore::Impl {
+  // Contents up to this size live in the metadata database (NodeTable::InlineContent) until a write they cannot
+  // take: most files of a lake are small, and a data file per file costs a create, an inode and an unlink.
+  static constexpr int64_t kInlineLimit = 64 * 1024;
+
   LocalStoreOptions options;
   std::unique_ptr<Database> db;
   std::unique_ptr<NodeTable> nodes;
@@ -186,8 +190,10 @@ struct LocalStore::Impl {
   Result<fs::FileInfo> Put(const acl::Caller& caller, std::string_view raw_path, fs::InputStream& data,
                            const fs::PutOptions& put);
   // The commit step of Put: a new node over the content version `key` of `size` bytes.
+  // `inline_bytes`: the content itself, kept in the database (no data file was written).
   Result<fs::FileInfo> CommitPut(const acl::Caller& caller, const std::string& path, const fs::PutOptions& put,
-                                 const std::string& key, int64_t size, const std::optional<std::string>& md5);
+                                 const std::string& key, int64_t size, const std::optional<std::string>& md5,
+                                 const std::string* inline_bytes = nullptr);
 
   Result<fs::FileInfo> GetFileInfo(const acl::Caller& caller, std::string_view raw_path);
 
@@ -208,7 +214,17 @@ struct LocalStore::Impl {
   Result<fs::ReadHandle> OpenRead(const acl::Caller& caller, std::string_view raw_path, const fs::ReadOptions& options);
 
   // Validates and commits [size, position) of a file; `node` is updated in place (caller writes it).
-  Status CommitLength(Node& node, const std::string& p, int64_t position, bool retain, int64_t now);
+  // `content_inline`: the bytes are in the database (nothing to sync).
+  Status CommitLength(Node& node, const std::string& p, int64_t position, bool retain, bool content_inline,
+                      int64_t now);
+
+  // Whether `incoming` bytes appended at `offset` can join the inline content `inlined` (none yet: only as
+  // the first bytes of an empty file).
+  Result<bool> FitsInline(const Node& node, int64_t offset, std::optional<uint64_t> incoming,
+                          const std::optional<std::string>& inlined);
+  // Moves inline content to the data file, before a write the inline form cannot take (inside a write
+  // transaction, under mu).
+  Status SpillInline(const std::string& data_key, const std::string& bytes);
 
   Result<int64_t> Append(const acl::Caller& caller, std::string_view raw_path, int64_t offset, fs::InputStream& data,
                          const fs::AppendOptions& options);

@@ -113,12 +113,20 @@ Result<fs::ReadHandle> LocalStore::Impl::OpenRead(const acl::Caller& caller, std
   }
   int64_t available = n.size - options.offset;
   int64_t length = options.length < 0 ? available : std::min(options.length, available);
-  ASSIGN_OR_RETURN(UniqueFd fd, content->OpenForRead(n.data_key));
-  if (!fd.valid() && length > 0) return IoError("content of " + r.path + " is missing from the data directory");
   fs::ReadHandle handle;
   handle.info = n.ToFileInfo(r.path);
   handle.offset = options.offset;
   handle.length = length;
+  ASSIGN_OR_RETURN(std::optional<std::string> inlined, nodes->InlineContent(n.data_key));
+  if (inlined) {
+    if (static_cast<int64_t>(inlined->size()) < options.offset + length) {
+      return IoError("inline content of " + r.path + " is shorter than its committed length");
+    }
+    handle.stream = MakeBytesStream(inlined->substr(static_cast<size_t>(options.offset), static_cast<size_t>(length)));
+    return handle;
+  }
+  ASSIGN_OR_RETURN(UniqueFd fd, content->OpenForRead(n.data_key));
+  if (!fd.valid() && length > 0) return IoError("content of " + r.path + " is missing from the data directory");
   handle.stream = MakeFileRangeStream(std::move(fd), options.offset, length);
   return handle;
 }

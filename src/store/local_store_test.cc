@@ -78,13 +78,16 @@ TEST(LocalStoreTest, ReadersKeepTheVersionTheyOpened) {
   EXPECT_EQ(*fs::ReadFile(*fs, "/f"), "new");
 }
 
+// Contents up to 64 KiB are kept in the metadata database; these are larger.
+const std::string kLarge(100000, 'L');
+
 TEST(LocalStoreTest, DeletedContentIsRemovedFromDisk) {
   testing_util::TempDir dir;
   auto store = OpenStore(dir.path());
   auto fs = store->AsSuperuser();
-  for (int i = 0; i < 20; ++i) ASSERT_OK(fs::WriteFile(*fs, "/d/" + std::to_string(i), "data"));
+  for (int i = 0; i < 20; ++i) ASSERT_OK(fs::WriteFile(*fs, "/d/" + std::to_string(i), kLarge));
   EXPECT_EQ(CountContentFiles(dir.path()), 20u);
-  ASSERT_OK(fs::WriteFile(*fs, "/d/0", "overwritten"));  // the old version's file goes
+  ASSERT_OK(fs::WriteFile(*fs, "/d/0", kLarge + "overwritten"));  // the old version's file goes
   EXPECT_EQ(CountContentFiles(dir.path()), 20u);
   fs::DeleteOptions recursive;
   recursive.recursive = true;
@@ -110,10 +113,12 @@ TEST(LocalStoreTest, PutFileLeavesOneContentFilePerFile) {
   testing_util::TempDir dir;
   auto store = OpenStore(dir.path());
   auto fs = store->AsSuperuser();
-  fs::StringInputStream first("first");
+  const std::string first_bytes = kLarge + "first";
+  const std::string second_bytes = kLarge + "second";
+  fs::StringInputStream first(first_bytes);
   ASSERT_OK(fs->PutFile("/f", first, {}));
   EXPECT_EQ(CountContentFiles(dir.path()), 1u);
-  fs::StringInputStream second("second");
+  fs::StringInputStream second(second_bytes);
   ASSERT_OK(fs->PutFile("/f", second, {}));  // the replaced version is unlinked
   EXPECT_EQ(CountContentFiles(dir.path()), 1u);
   BrokenStream broken;
@@ -121,7 +126,101 @@ TEST(LocalStoreTest, PutFileLeavesOneContentFilePerFile) {
   BrokenStream broken_new;
   EXPECT_FALSE(fs->PutFile("/g", broken_new, {}).ok());
   EXPECT_EQ(CountContentFiles(dir.path()), 1u);
-  EXPECT_EQ(*fs::ReadFile(*fs, "/f"), "second");
+  EXPECT_EQ(*fs::ReadFile(*fs, "/f"), second_bytes);
+  ASSERT_OK(store->CheckConsistency());
+}
+
+TEST(LocalStoreTest, SmallContentsLiveInTheDatabase) {
+  testing_util::TempDir dir;
+  {
+    auto store = OpenStore(dir.path());
+    auto fs = store->AsSuperuser();
+    for (int i = 0; i < 10; ++i) ASSERT_OK(fs::WriteFile(*fs, "/d/" + std::to_string(i), "small " + std::to_string(i)));
+    fs::StringInputStream put("put whole");
+    ASSERT_OK(fs->PutFile("/d/put", put, {}));
+    EXPECT_EQ(CountContentFiles(dir.path()), 0u);
+    EXPECT_EQ(*fs::ReadFile(*fs, "/d/3", 2, 3), "all");
+    ASSERT_OK(store->CheckConsistency());
+  }
+  auto store = OpenStore(dir.path());  // and they survive a restart
+  auto fs = store->AsSuperuser();
+  EXPECT_EQ(*fs::ReadFile(*fs, "/d/9"), "small 9");
+  EXPECT_EQ(*fs::ReadFile(*fs, "/d/put"), "put whole");
+  fs::DeleteOptions recursive;
+  recursive.recursive = true;
+  ASSERT_OK(fs->Delete("/d", recursive));
+  ASSERT_OK(store->CheckConsistency());  // no inline content left without its file
+}
+
+TEST(LocalStoreTest, SmallContentMovesToADataFileWhenItGrows) {
+  testing_util::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto fs = store->AsSuperuser();
+  ASSERT_OK(fs::WriteFile(*fs, "/f", "head "));
+  fs::StringInputStream more("more ");
+  ASSERT_OK(fs->Append("/f", 5, more, {.flush = true}).status());  // still small
+  EXPECT_EQ(CountContentFiles(dir.path()), 0u);
+  fs::StringInputStream large(kLarge);
+  ASSERT_OK(fs->Append("/f", 10, large, {.flush = true}).status());
+  EXPECT_EQ(CountContentFiles(dir.path()), 1u);
+  EXPECT_EQ(*fs::ReadFile(*fs, "/f"), "head more " + kLarge);
+  fs::StringInputStream tail("tail");
+  ASSERT_OK(fs->Append("/f", 10 + static_cast<int64_t>(kLarge.size()), tail, {.flush = true}).status());
+  EXPECT_EQ(*fs::ReadFile(*fs, "/f"), "head more " + kLarge + "tail");
+  ASSERT_OK(store->CheckConsistency());
+}
+
+TEST(LocalStoreTest, SmallContentKeepsStagedAppendRules) {
+  testing_util::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto fs = store->AsSuperuser();
+  ASSERT_OK(fs->CreateFile("/f", {}).status());
+  fs::StringInputStream first("0123456789");
+  ASSERT_OK(fs->Append("/f", 0, first, {}).status());  // staged, not committed
+  EXPECT_EQ(fs->GetFileInfo("/f")->size, 0);
+  fs::StringInputStream out_of_order("abc");
+  ASSERT_OK(fs->Append("/f", 20, out_of_order, {}).status());  // a gap: goes to a data file, the rest with it
+  fs::StringInputStream gap("klmnopqrst");
+  ASSERT_OK(fs->Append("/f", 10, gap, {}).status());
+  ASSERT_OK(fs->Flush("/f", 23, {}).status());
+  EXPECT_EQ(*fs::ReadFile(*fs, "/f"), "0123456789klmnopqrstabc");
+
+  ASSERT_OK(fs->CreateFile("/g", {}).status());
+  fs::StringInputStream staged("0123456789");
+  ASSERT_OK(fs->Append("/g", 0, staged, {}).status());
+  ASSERT_OK(fs->Flush("/g", 4, {}).status());  // commits 4 bytes and drops the rest (retain_uncommitted unset)
+  EXPECT_EQ(*fs::ReadFile(*fs, "/g"), "0123");
+  fs::StringInputStream after("xy");
+  ASSERT_OK(fs->Append("/g", 4, after, {.flush = true}).status());
+  EXPECT_EQ(*fs::ReadFile(*fs, "/g"), "0123xy");
+  ASSERT_OK(store->CheckConsistency());
+}
+
+TEST(LocalStoreTest, ParallelAppendsToOneSmallFileLandWhole) {
+  testing_util::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto fs = store->AsSuperuser();
+  ASSERT_OK(fs->CreateFile("/f", {}).status());
+  // Eight writers append 8 KiB pieces at their positions at once, as the Gen2 SDKs upload; some pieces find the
+  // content inline and some in the data file, and every piece must end up at its place.
+  constexpr int kPieces = 16;
+  constexpr int kPiece = 8192;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int p = t; p < kPieces; p += 8) {
+        std::string piece(kPiece, static_cast<char>('a' + p));
+        fs::StringInputStream in(piece);
+        EXPECT_OK(fs->Append("/f", int64_t{p} * kPiece, in, {}).status());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_OK(fs->Flush("/f", int64_t{kPieces} * kPiece, {}).status());
+  auto content = fs::ReadFile(*fs, "/f");
+  ASSERT_OK(content.status());
+  ASSERT_EQ(content->size(), size_t{kPieces} * kPiece);
+  for (int p = 0; p < kPieces; ++p) EXPECT_EQ((*content)[size_t{p} * kPiece], 'a' + p) << p;
   ASSERT_OK(store->CheckConsistency());
 }
 

@@ -142,6 +142,18 @@ Result<fs::FileInfo> LocalStore::Impl::Put(const acl::Caller& caller, std::strin
                                            const fs::PutOptions& put) {
   ASSIGN_OR_RETURN(std::string path, path::Normalize(raw_path));
   std::string key = ContentFiles::NewKey();
+  if (std::optional<uint64_t> size = data.RemainingSize(); size && *size <= static_cast<uint64_t>(kInlineLimit)) {
+    // Small: read it, then one transaction commits the file with its bytes.
+    ASSIGN_OR_RETURN(std::string bytes, fs::ReadAll(data, static_cast<size_t>(kInlineLimit)));
+    std::optional<std::string> md5 = put.content_md5;
+    if (!md5 && put.compute_md5) {
+      encoding::Hasher hasher(encoding::HashAlgorithm::kMd5);
+      hasher.Update(bytes);
+      ASSIGN_OR_RETURN(std::string digest, hasher.Finish());
+      md5 = encoding::Base64Encode(digest);
+    }
+    return CommitPut(caller, path, put, key, static_cast<int64_t>(bytes.size()), md5, &bytes);
+  }
   {
     // Fail before any byte is written when the create could not succeed now: the same checks as the
     // commit, in a transaction that is rolled back. Then queue the new version for removal, so that a
@@ -189,7 +201,8 @@ Result<fs::FileInfo> LocalStore::Impl::Put(const acl::Caller& caller, std::strin
 
 Result<fs::FileInfo> LocalStore::Impl::CommitPut(const acl::Caller& caller, const std::string& path,
                                                  const fs::PutOptions& put, const std::string& key, int64_t size,
-                                                 const std::optional<std::string>& md5) {
+                                                 const std::optional<std::string>& md5,
+                                                 const std::string* inline_bytes) {
   std::lock_guard<std::mutex> lock(mu);
   int64_t now = Now();
   Transaction tx(*db);
@@ -209,13 +222,18 @@ Result<fs::FileInfo> LocalStore::Impl::CommitPut(const acl::Caller& caller, cons
   n.size = size;
   n.content_md5 = md5.value_or("");
   ASSIGN_OR_RETURN(n.id, nodes->Insert(n));
-  RETURN_IF_ERROR(nodes->ClearUnlink(key));
+  if (inline_bytes) {
+    RETURN_IF_ERROR(nodes->PutInline(key, *inline_bytes));
+  } else {
+    RETURN_IF_ERROR(nodes->ClearUnlink(key));
+  }
   RETURN_IF_ERROR(UpdateParentAfterChildChange(parent, now));
   RETURN_IF_ERROR(FinishWrite(tx));
   return n.ToFileInfo(r.path);
 }
 
-Status LocalStore::Impl::CommitLength(Node& node, const std::string& p, int64_t position, bool retain, int64_t now) {
+Status LocalStore::Impl::CommitLength(Node& node, const std::string& p, int64_t position, bool retain,
+                                      bool content_inline, int64_t now) {
   if (position < node.size) {
     return Status(StatusCode::kInvalidFlushPosition, "flush position " + std::to_string(position) +
                                                          " is below the committed length " + std::to_string(node.size) +
@@ -228,7 +246,7 @@ Status LocalStore::Impl::CommitLength(Node& node, const std::string& p, int64_t 
                                                          " is beyond the appended data: bytes " + std::to_string(end) +
                                                          " to " + std::to_string(position) + " were never appended");
   }
-  if (options.fsync && position > node.size) {
+  if (options.fsync && position > node.size && !content_inline) {
     ASSIGN_OR_RETURN(UniqueFd fd, content->OpenForWrite(node.data_key));
     RETURN_IF_ERROR(ContentFiles::Sync(fd.get()));
   }
@@ -239,6 +257,22 @@ Status LocalStore::Impl::CommitLength(Node& node, const std::string& p, int64_t 
   return Status::Ok();
 }
 
+Result<bool> LocalStore::Impl::FitsInline(const Node& node, int64_t offset, std::optional<uint64_t> incoming,
+                                          const std::optional<std::string>& inlined) {
+  if (!incoming || *incoming == 0 || offset + static_cast<int64_t>(*incoming) > kInlineLimit) return false;
+  if (inlined) return static_cast<int64_t>(inlined->size()) == offset;
+  if (node.size != 0 || offset != 0) return false;
+  ASSIGN_OR_RETURN(std::vector<StagedRange> ranges, nodes->StagedRanges(node.data_key));
+  return ranges.empty();
+}
+
+Status LocalStore::Impl::SpillInline(const std::string& data_key, const std::string& bytes) {
+  ASSIGN_OR_RETURN(UniqueFd fd, content->OpenForWrite(data_key));
+  RETURN_IF_ERROR(ContentFiles::WriteAt(fd.get(), 0, bytes));
+  if (options.fsync) RETURN_IF_ERROR(ContentFiles::Sync(fd.get()));
+  return nodes->DeleteInline(data_key);
+}
+
 Result<int64_t> LocalStore::Impl::Append(const acl::Caller& caller, std::string_view raw_path, int64_t offset,
                                          fs::InputStream& data, const fs::AppendOptions& options) {
   if (offset < 0 && !options.at_end) {
@@ -247,9 +281,11 @@ Result<int64_t> LocalStore::Impl::Append(const acl::Caller& caller, std::string_
   ASSIGN_OR_RETURN(std::string normalized, path::Normalize(raw_path));
   std::unique_ptr<PathLocks::Guard> writer;
   if (options.require_at_end || options.at_end) writer = writers.Acquire(normalized);
+  const std::optional<uint64_t> incoming = data.RemainingSize();
   int64_t node_id = 0;
   std::string data_key;
   UniqueFd fd;
+  bool to_inline = false;  // the bytes join the inline content instead of the data file
   {
     std::lock_guard<std::mutex> lock(mu);
     ASSIGN_OR_RETURN(Resolved r, ResolveExisting(normalized, caller, Now()));
@@ -276,9 +312,26 @@ Result<int64_t> LocalStore::Impl::Append(const acl::Caller& caller, std::string_
     }
     node_id = n.id;
     data_key = n.data_key;
-    ASSIGN_OR_RETURN(fd, content->OpenForWrite(data_key));
+    ASSIGN_OR_RETURN(std::optional<std::string> inlined, nodes->InlineContent(data_key));
+    ASSIGN_OR_RETURN(to_inline, FitsInline(n, offset, incoming, inlined));
+    if (!to_inline) {
+      if (inlined) {
+        Transaction tx(*db);
+        RETURN_IF_ERROR(tx.Begin());
+        RETURN_IF_ERROR(SpillInline(data_key, *inlined));
+        RETURN_IF_ERROR(tx.Commit());
+      }
+      ASSIGN_OR_RETURN(fd, content->OpenForWrite(data_key));
+    }
   }
-  ASSIGN_OR_RETURN(int64_t written, ContentFiles::WriteStreamAt(fd.get(), offset, data));
+  int64_t written = 0;
+  std::string bytes;
+  if (to_inline) {
+    ASSIGN_OR_RETURN(bytes, fs::ReadAll(data, static_cast<size_t>(kInlineLimit)));
+    written = static_cast<int64_t>(bytes.size());
+  } else {
+    ASSIGN_OR_RETURN(written, ContentFiles::WriteStreamAt(fd.get(), offset, data));
+  }
 
   std::lock_guard<std::mutex> lock(mu);
   int64_t now = Now();
@@ -288,9 +341,25 @@ Result<int64_t> LocalStore::Impl::Append(const acl::Caller& caller, std::string_
   if (!current || current->data_key != data_key) {
     return Conflict(normalized + " was replaced or deleted while data was being appended to it");
   }
+  // Another writer of the same file may have changed the content's form meanwhile (parallel appends).
+  ASSIGN_OR_RETURN(std::optional<std::string> inlined, nodes->InlineContent(data_key));
+  if (to_inline) {
+    ASSIGN_OR_RETURN(to_inline, FitsInline(*current, offset, bytes.size(), inlined));
+    if (to_inline) {
+      std::string merged = inlined ? std::move(*inlined) : std::string();
+      merged += bytes;
+      RETURN_IF_ERROR(nodes->PutInline(data_key, merged));
+    } else {
+      if (inlined) RETURN_IF_ERROR(SpillInline(data_key, *inlined));
+      ASSIGN_OR_RETURN(UniqueFd late, content->OpenForWrite(data_key));
+      RETURN_IF_ERROR(ContentFiles::WriteAt(late.get(), offset, bytes));
+    }
+  } else if (inlined) {
+    RETURN_IF_ERROR(SpillInline(data_key, *inlined));
+  }
   if (written > 0) RETURN_IF_ERROR(nodes->AddStagedRange(data_key, offset, offset + written));
   if (options.flush) {
-    RETURN_IF_ERROR(CommitLength(*current, normalized, offset + written, /*retain=*/true, now));
+    RETURN_IF_ERROR(CommitLength(*current, normalized, offset + written, /*retain=*/true, to_inline, now));
     RETURN_IF_ERROR(nodes->Update(*current));
   }
   ASSIGN_OR_RETURN(std::vector<StagedRange> ranges, nodes->StagedRanges(data_key));
@@ -311,12 +380,16 @@ Result<fs::FileInfo> LocalStore::Impl::Flush(const acl::Caller& caller, std::str
   RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite));
   RETURN_IF_ERROR(CheckConditions(options.conditions, &n, r.path));
   int64_t old_size = n.size;
-  RETURN_IF_ERROR(CommitLength(n, r.path, position, options.retain_uncommitted, now));
+  ASSIGN_OR_RETURN(std::optional<int64_t> inline_size, nodes->InlineSize(n.data_key));
+  RETURN_IF_ERROR(CommitLength(n, r.path, position, options.retain_uncommitted, inline_size.has_value(), now));
   if (options.content_md5) n.content_md5 = *options.content_md5;
   if (options.content) n.content = *options.content;
   RETURN_IF_ERROR(nodes->Update(n));
+  if (inline_size && !options.retain_uncommitted && *inline_size > position) {
+    RETURN_IF_ERROR(nodes->TruncateInline(n.data_key, position));
+  }
   RETURN_IF_ERROR(FinishWrite(tx));
-  if (!options.retain_uncommitted && position >= old_size) {
+  if (!inline_size && !options.retain_uncommitted && position >= old_size) {
     Status trimmed = content->Truncate(n.data_key, position);
     if (!trimmed.ok()) LOG_WARNING("local store: " << trimmed);
   }

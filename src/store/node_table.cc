@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS staged (
   end INTEGER NOT NULL,
   PRIMARY KEY (data_key, start)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inline_content (data_key TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pending_unlink (data_key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
@@ -272,6 +273,11 @@ Status NodeTable::DeleteSubtree(int64_t id) {
                                "DELETE FROM staged WHERE data_key IN (SELECT data_key FROM nodes WHERE id IN sub)"));
   staged->Bind(1, id);
   RETURN_IF_ERROR(staged->Run());
+  ASSIGN_OR_RETURN(Statement * inlined, db_.Prepare(std::string(kSubtreeCte) +
+                                                    "DELETE FROM inline_content WHERE data_key IN (SELECT data_key "
+                                                    "FROM nodes WHERE id IN sub)"));
+  inlined->Bind(1, id);
+  RETURN_IF_ERROR(inlined->Run());
   ASSIGN_OR_RETURN(Statement * nodes, db_.Prepare(std::string(kSubtreeCte) + "DELETE FROM nodes WHERE id IN sub"));
   nodes->Bind(1, id);
   return nodes->Run();
@@ -335,6 +341,43 @@ Status NodeTable::TrimStaged(const std::string& data_key, int64_t position, bool
                    db_.Prepare("UPDATE staged SET start = ?2 WHERE data_key = ?1 AND start < ?2 AND end > ?2"));
   cut->Bind(1, data_key).Bind(2, position);
   return cut->Run();
+}
+
+Result<std::optional<std::string>> NodeTable::InlineContent(const std::string& data_key) {
+  ASSIGN_OR_RETURN(Statement * s, db_.Prepare("SELECT bytes FROM inline_content WHERE data_key = ?"));
+  s->Bind(1, data_key);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<std::string>();
+  std::optional<std::string> bytes(s->Blob(0));
+  s->Reset();
+  return bytes;
+}
+
+Result<std::optional<int64_t>> NodeTable::InlineSize(const std::string& data_key) {
+  ASSIGN_OR_RETURN(Statement * s, db_.Prepare("SELECT length(bytes) FROM inline_content WHERE data_key = ?"));
+  s->Bind(1, data_key);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  if (!row) return std::optional<int64_t>();
+  return std::optional<int64_t>(s->Int(0));
+}
+
+Status NodeTable::PutInline(const std::string& data_key, std::string_view bytes) {
+  ASSIGN_OR_RETURN(Statement * s, db_.Prepare("INSERT OR REPLACE INTO inline_content (data_key, bytes) VALUES (?, ?)"));
+  s->Bind(1, data_key).BindBlob(2, bytes);
+  return s->Run();
+}
+
+Status NodeTable::TruncateInline(const std::string& data_key, int64_t size) {
+  ASSIGN_OR_RETURN(Statement * s, db_.Prepare("UPDATE inline_content SET bytes = substr(bytes, 1, ?2) "
+                                              "WHERE data_key = ?1 AND length(bytes) > ?2"));
+  s->Bind(1, data_key).Bind(2, size);
+  return s->Run();
+}
+
+Status NodeTable::DeleteInline(const std::string& data_key) {
+  ASSIGN_OR_RETURN(Statement * s, db_.Prepare("DELETE FROM inline_content WHERE data_key = ?"));
+  s->Bind(1, data_key);
+  return s->Run();
 }
 
 Status NodeTable::QueueUnlink(const std::string& data_key) {

@@ -72,6 +72,14 @@ class NodeTable {
   Status AddStagedRange(const std::string& data_key, int64_t start, int64_t end);
   // Drops staged bytes below `position`; with keep_beyond=false drops everything.
   Status TrimStaged(const std::string& data_key, int64_t position, bool keep_beyond);
+  // Small contents live in the metadata database instead of a data file (see LocalStore::Impl::kInlineLimit):
+  // a version's bytes are either in its inline row or in its data file, never split between them.
+  Result<std::optional<std::string>> InlineContent(const std::string& data_key);
+  Result<std::optional<int64_t>> InlineSize(const std::string& data_key);
+  Status PutInline(const std::string& data_key, std::string_view bytes);
+  Status TruncateInline(const std::string& data_key, int64_t size);
+  Status DeleteInline(const std::string& data_key);
+
   Status QueueUnlink(const std::string& data_key);
   Result<std::vector<std::string>> PendingUnlinks();
   Status ClearUnlink(const std::string& data_key);

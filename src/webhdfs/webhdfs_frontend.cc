@@ -21,18 +21,12 @@ constexpr std::string_view kNotFoundHex = "0x8309000A";  // the service's intern
 // Request body of APPEND/CREATE as the store's stream type.
 class BodyStream final : public fs::InputStream {
  public:
-  explicit BodyStream(http::Request& request)
-      : body_(request.body()), remaining_(request.chunked ? std::nullopt : request.content_length) {}
-  Result<size_t> Read(char* buf, size_t n) override {
-    ASSIGN_OR_RETURN(size_t got, body_.Read(buf, n));
-    if (remaining_) *remaining_ -= std::min<uint64_t>(*remaining_, got);
-    return got;
-  }
-  std::optional<uint64_t> RemainingSize() const override { return remaining_; }
+  explicit BodyStream(http::Request& request) : body_(request.body()) {}
+  Result<size_t> Read(char* buf, size_t n) override { return body_.Read(buf, n); }
+  std::optional<uint64_t> RemainingSize() const override { return body_.Remaining(); }
 
  private:
   http::BodyReader& body_;
-  std::optional<uint64_t> remaining_;  // from Content-Length; unknown for chunked bodies
 };
 
 enum class SyncFlag : uint8_t { kData, kMetadata, kClose };
@@ -238,6 +232,15 @@ Status CheckAccess(Call& c) {
 
 // ---- writes -------------------------------------------------------------------------------------------
 
+// A body over the 4 MB limit (the server's 413) becomes the service's answer.
+Status BodyLimitError(Call& c, const Status& status) {
+  if (status.detail() != nullptr && status.detail()->http_status == 413) {
+    return MakeError(400, "IllegalArgumentException",
+                     c.r.op + " failed: the request body is larger than the 4 MB limit; append in 4 MB chunks");
+  }
+  return status;
+}
+
 // Appends the request body at `offset` (or at the end) and commits unless the flag is DATA.
 Status AppendBody(Call& c, std::optional<int64_t> offset, SyncFlag flag, bool require_at_end) {
   c.http.SetBodyLimit(c.options.max_body_bytes);
@@ -247,11 +250,7 @@ Status AppendBody(Call& c, std::optional<int64_t> offset, SyncFlag flag, bool re
   ao.at_end = !offset.has_value();
   ao.flush = flag != SyncFlag::kData;
   auto appended = c.fs.Append(c.r.path, offset.value_or(0), body, ao);
-  if (!appended.ok() && appended.status().detail() != nullptr && appended.status().detail()->http_status == 413) {
-    return MakeError(400, "IllegalArgumentException",
-                     c.r.op + " failed: the request body is larger than the 4 MB limit; append in 4 MB chunks");
-  }
-  return appended.status();
+  return BodyLimitError(c, appended.status());
 }
 
 Status Create(Call& c) {
@@ -263,16 +262,29 @@ Status Create(Call& c) {
   fs::CreateOptions co;
   co.overwrite = overwrite;
   ASSIGN_OR_RETURN(co.permission, PermissionParam(c.r));
-  auto created = c.fs.CreateFile(c.r.path, co);
-  if (!created.ok() && created.status().code() == StatusCode::kAlreadyExists) {
+  const bool has_body = c.http.chunked || c.http.content_length.value_or(0) > 0;
+  auto already_exists = [&](const Status& s) { return s.code() == StatusCode::kAlreadyExists; };
+  auto exists_error = [&] {
     return MakeError(403, "FileAlreadyExistsException",
                      "CREATE failed with error 0x83090a1b (Forbidden. File already exists: " + c.r.path + ").");
+  };
+  if (has_body && c.fs.capabilities().atomic_put) {
+    // One step: the file appears with its data, or not at all.
+    c.http.SetBodyLimit(c.options.max_body_bytes);
+    BodyStream body(c.http);
+    fs::PutOptions put;
+    put.create = co;
+    auto written = c.fs.PutFile(c.r.path, body, put);
+    if (!written.ok() && already_exists(written.status())) return exists_error();
+    RETURN_IF_ERROR(BodyLimitError(c, written.status()));
+    return c.Empty(201, {{"Location", c.Url()}});
   }
+  auto created = c.fs.CreateFile(c.r.path, co);
+  if (!created.ok() && already_exists(created.status())) return exists_error();
   RETURN_IF_ERROR(created.status());
   // The data a CREATE carries is visible at once whatever its syncFlag (recordings of the pre-0.0.45 SDK:
   // CREATE with 5 bytes and syncFlag=DATA, then GETFILESTATUS says 5); only later DATA appends wait.
   // Without a body there is nothing to append: the new file is already committed at length 0, whatever the flag.
-  bool has_body = c.http.chunked || c.http.content_length.value_or(0) > 0;
   if (has_body) RETURN_IF_ERROR(AppendBody(c, int64_t{0}, SyncFlag::kMetadata, true));
   return c.Empty(201, {{"Location", c.Url()}});
 }
