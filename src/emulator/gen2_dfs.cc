@@ -315,7 +315,8 @@ Status Append(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http:
   ASSIGN_OR_RETURN(WriteLease lease, WriteLease::Parse(r));
   RETURN_IF_ERROR(lease.Before(r, account));
   r.http->SetBodyLimit(kMaxAppendBytes);
-  BodyStream body(r.http->body());
+  // Content-MD5 (transactional): the service refuses the append when the body does not match it.
+  Md5CheckingBody body(r.http->body(), r.Header("Content-MD5"));
   fs::AppendOptions options;
   options.flush = flush;
   auto end = store.Append(r.path, position, body, options);

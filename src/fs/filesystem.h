@@ -130,6 +130,9 @@ struct AppendOptions {
   // Append wherever the data ends, atomically with other writers; `offset` is ignored (Gen1
   // CONCURRENTAPPEND and APPEND without an offset).
   bool at_end = false;
+  // Base64 MD5 of this append's bytes. Stores that check it (Gen2: the Content-MD5 the service verifies) keep
+  // nothing of an append whose bytes do not match; the others ignore it (Capabilities::append_md5).
+  std::optional<std::string> content_md5;
 };
 
 struct FlushOptions {
@@ -203,6 +206,8 @@ struct Capabilities {
   bool host_accounts = false;
   // PutFile writes and commits a file in one step, no cheaper as create, append and flush (no temporary name).
   bool atomic_put = false;
+  // AppendOptions::content_md5 is checked against the bytes received, for appends of up to 16 MiB.
+  bool append_md5 = false;
 };
 
 class FileSystem {

@@ -299,6 +299,7 @@ const fs::Capabilities& Gen2FileSystem::capabilities() const {
     c.expiry = true;
     c.properties = true;
     c.content_md5 = true;
+    c.append_md5 = true;
     c.staged_appends = true;
     c.atomic_rename = true;
     c.recursive_listing = true;
@@ -496,6 +497,10 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
   // Bytes held in memory go out as they are; a stream is read in pieces that grow up to one request's worth,
   // so a small append costs no more memory than its size.
   std::optional<std::string_view> whole = data.TakeAll();
+  if (options.content_md5 && !(whole && whole->size() <= kAppendChunk)) {
+    return InvalidArgument("an append to " + p + " with a Content-MD5 must be held in memory and at most " +
+                           std::to_string(kAppendChunk) + " bytes (one request)");
+  }
   // A stream whose length is known and fits one request goes out as it arrives (the gateway passing a Gen1
   // APPEND on): no copy, no buffer.
   if (std::optional<uint64_t> size = data.RemainingSize(); !whole && size && *size > 0 && *size <= kAppendChunk) {
@@ -539,6 +544,7 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
     DfsCall call = CallFor("PATCH", p);
     call.query = {{"action", "append"}, {"position", std::to_string(position)}};
     if (last && options.flush) call.query.push_back({"flush", "true"});
+    if (options.content_md5) call.headers.Set("Content-MD5", *options.content_md5);  // the service checks it
     auto body = http::StringBodySource::View(piece);
     call.body = &body;
     if (filled > 0 || options.flush) {

@@ -40,9 +40,12 @@ Status ReadRange(fs::FileSystem& source, const std::string& path, const std::str
   return Status::Ok();
 }
 
-Status AppendBlock(fs::FileSystem& target, const std::string& path, int64_t offset, const std::string& bytes) {
+Status AppendBlock(fs::FileSystem& target, const std::string& path, int64_t offset, const std::string& bytes,
+                   std::optional<std::string> content_md5 = std::nullopt) {
   fs::StringInputStream in(bytes);
-  return target.Append(path, offset, in, fs::AppendOptions{}).status();
+  fs::AppendOptions options;
+  options.content_md5 = std::move(content_md5);
+  return target.Append(path, offset, in, options).status();
 }
 
 }  // namespace
@@ -62,12 +65,20 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
   RETURN_IF_ERROR(target.CreateFile(target_path, options).status());
 
   encoding::Hasher md5(encoding::HashAlgorithm::kMd5);
+  CopiedFile copied;
+  // A file of one block whose append the target checks against its MD5 is verified by that check: the flush
+  // then needs no status request after it.
+  bool checked_by_target = false;
   if (size <= block) {
     BufferPool::Lease buffer = context.buffers->Acquire();
     if (size > 0) {
       RETURN_IF_ERROR(ReadRange(source, source_path, /*etag=*/"", 0, size, *buffer, context.rate));
-      RETURN_IF_ERROR(AppendBlock(target, target_path, 0, *buffer));
       md5.Update(*buffer);
+      ASSIGN_OR_RETURN(std::string digest, md5.Finish());
+      copied.content_md5 = encoding::Base64Encode(digest);
+      checked_by_target = target.capabilities().append_md5;
+      RETURN_IF_ERROR(AppendBlock(target, target_path, 0, *buffer,
+                                  checked_by_target ? std::optional<std::string>(copied.content_md5) : std::nullopt));
     }
   } else {
     // Blocks in flight, oldest first; each future yields its buffer once read and appended. The hash
@@ -118,15 +129,17 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
     }
     RETURN_IF_ERROR(failed);
   }
-  ASSIGN_OR_RETURN(std::string digest, md5.Finish());
-  CopiedFile copied;
-  copied.content_md5 = encoding::Base64Encode(digest);
+  if (copied.content_md5.empty()) {
+    ASSIGN_OR_RETURN(std::string digest, md5.Finish());
+    copied.content_md5 = encoding::Base64Encode(digest);
+  }
   fs::FlushOptions flush;
   flush.close = true;
-  flush.return_info = verify;  // the status after the flush is what verification reads back
+  // The status after the flush is what verification reads back, unless the target checked the bytes already.
+  flush.return_info = verify && !checked_by_target;
   if (target.capabilities().content_md5) flush.content_md5 = copied.content_md5;
   ASSIGN_OR_RETURN(copied.target, target.Flush(target_path, size, flush));
-  if (verify) {
+  if (verify && !checked_by_target) {
     if (copied.target.size != size) {
       return Status(StatusCode::kInternal, "after the copy " + target_path + " holds " +
                                                std::to_string(copied.target.size) + " bytes, not " +

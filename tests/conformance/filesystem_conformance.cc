@@ -211,6 +211,22 @@ TEST_P(FileSystemConformance, OutOfOrderAppendsThenFlush) {
   EXPECT_EQ(*fs::ReadFile(fs(), "/f"), "hello world");
 }
 
+TEST_P(FileSystemConformance, AppendsCheckedAgainstTheirMd5KeepNothingOnAMismatch) {
+  if (!caps().append_md5) GTEST_SKIP() << "store does not check an append's MD5";
+  ASSERT_OK(fs().CreateFile("/f", {}));
+  fs::AppendOptions wrong;
+  wrong.content_md5 = "AAAAAAAAAAAAAAAAAAAAAA==";
+  fs::StringInputStream bytes("hello");
+  EXPECT_FALSE(fs().Append("/f", 0, bytes, wrong).ok());
+  EXPECT_CODE(fs().Flush("/f", 5, {}), StatusCode::kInvalidFlushPosition);  // nothing was staged
+  fs::AppendOptions right;
+  right.content_md5 = "XUFAKrxLKna5cZ2REBfFkg==";  // MD5 of "hello"
+  fs::StringInputStream again("hello");
+  ASSERT_OK(fs().Append("/f", 0, again, right));
+  ASSERT_OK(fs().Flush("/f", 5, {}));
+  EXPECT_EQ(*fs::ReadFile(fs(), "/f"), "hello");
+}
+
 TEST_P(FileSystemConformance, FlushPositionRules) {
   if (!caps().staged_appends) GTEST_SKIP() << "store has no staged appends";
   ASSERT_OK(fs().CreateFile("/f", {}));
