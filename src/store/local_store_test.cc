@@ -158,14 +158,14 @@ TEST(LocalStoreTest, SmallContentMovesToADataFileWhenItGrows) {
   auto fs = store->AsSuperuser();
   ASSERT_OK(fs::WriteFile(*fs, "/f", "head "));
   fs::StringInputStream more("more ");
-  ASSERT_OK(fs->Append("/f", 5, more, {.flush = true}).status());  // still small
+  ASSERT_OK(fs->Append("/f", 5, more, {.flush = true}));  // still small
   EXPECT_EQ(CountContentFiles(dir.path()), 0u);
   fs::StringInputStream large(kLarge);
-  ASSERT_OK(fs->Append("/f", 10, large, {.flush = true}).status());
+  ASSERT_OK(fs->Append("/f", 10, large, {.flush = true}));
   EXPECT_EQ(CountContentFiles(dir.path()), 1u);
   EXPECT_EQ(*fs::ReadFile(*fs, "/f"), "head more " + kLarge);
   fs::StringInputStream tail("tail");
-  ASSERT_OK(fs->Append("/f", 10 + static_cast<int64_t>(kLarge.size()), tail, {.flush = true}).status());
+  ASSERT_OK(fs->Append("/f", 10 + static_cast<int64_t>(kLarge.size()), tail, {.flush = true}));
   EXPECT_EQ(*fs::ReadFile(*fs, "/f"), "head more " + kLarge + "tail");
   ASSERT_OK(store->CheckConsistency());
 }
@@ -174,24 +174,24 @@ TEST(LocalStoreTest, SmallContentKeepsStagedAppendRules) {
   testing_util::TempDir dir;
   auto store = OpenStore(dir.path());
   auto fs = store->AsSuperuser();
-  ASSERT_OK(fs->CreateFile("/f", {}).status());
+  ASSERT_OK(fs->CreateFile("/f", {}));
   fs::StringInputStream first("0123456789");
-  ASSERT_OK(fs->Append("/f", 0, first, {}).status());  // staged, not committed
+  ASSERT_OK(fs->Append("/f", 0, first, {}));  // staged, not committed
   EXPECT_EQ(fs->GetFileInfo("/f")->size, 0);
   fs::StringInputStream out_of_order("abc");
-  ASSERT_OK(fs->Append("/f", 20, out_of_order, {}).status());  // a gap: goes to a data file, the rest with it
+  ASSERT_OK(fs->Append("/f", 20, out_of_order, {}));  // a gap: goes to a data file, the rest with it
   fs::StringInputStream gap("klmnopqrst");
-  ASSERT_OK(fs->Append("/f", 10, gap, {}).status());
-  ASSERT_OK(fs->Flush("/f", 23, {}).status());
+  ASSERT_OK(fs->Append("/f", 10, gap, {}));
+  ASSERT_OK(fs->Flush("/f", 23, {}));
   EXPECT_EQ(*fs::ReadFile(*fs, "/f"), "0123456789klmnopqrstabc");
 
-  ASSERT_OK(fs->CreateFile("/g", {}).status());
+  ASSERT_OK(fs->CreateFile("/g", {}));
   fs::StringInputStream staged("0123456789");
-  ASSERT_OK(fs->Append("/g", 0, staged, {}).status());
-  ASSERT_OK(fs->Flush("/g", 4, {}).status());  // commits 4 bytes and drops the rest (retain_uncommitted unset)
+  ASSERT_OK(fs->Append("/g", 0, staged, {}));
+  ASSERT_OK(fs->Flush("/g", 4, {}));  // commits 4 bytes and drops the rest (retain_uncommitted unset)
   EXPECT_EQ(*fs::ReadFile(*fs, "/g"), "0123");
   fs::StringInputStream after("xy");
-  ASSERT_OK(fs->Append("/g", 4, after, {.flush = true}).status());
+  ASSERT_OK(fs->Append("/g", 4, after, {.flush = true}));
   EXPECT_EQ(*fs::ReadFile(*fs, "/g"), "0123xy");
   ASSERT_OK(store->CheckConsistency());
 }
@@ -200,7 +200,7 @@ TEST(LocalStoreTest, ParallelAppendsToOneSmallFileLandWhole) {
   testing_util::TempDir dir;
   auto store = OpenStore(dir.path());
   auto fs = store->AsSuperuser();
-  ASSERT_OK(fs->CreateFile("/f", {}).status());
+  ASSERT_OK(fs->CreateFile("/f", {}));
   // Eight writers append 8 KiB pieces at their positions at once, as the Gen2 SDKs upload; some pieces find the
   // content inline and some in the data file, and every piece must end up at its place.
   constexpr int kPieces = 16;
@@ -211,12 +211,12 @@ TEST(LocalStoreTest, ParallelAppendsToOneSmallFileLandWhole) {
       for (int p = t; p < kPieces; p += 8) {
         std::string piece(kPiece, static_cast<char>('a' + p));
         fs::StringInputStream in(piece);
-        EXPECT_OK(fs->Append("/f", int64_t{p} * kPiece, in, {}).status());
+        EXPECT_OK(fs->Append("/f", int64_t{p} * kPiece, in, {}));
       }
     });
   }
   for (auto& t : threads) t.join();
-  ASSERT_OK(fs->Flush("/f", int64_t{kPieces} * kPiece, {}).status());
+  ASSERT_OK(fs->Flush("/f", int64_t{kPieces} * kPiece, {}));
   auto content = fs::ReadFile(*fs, "/f");
   ASSERT_OK(content.status());
   ASSERT_EQ(content->size(), size_t{kPieces} * kPiece);
