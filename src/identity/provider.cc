@@ -168,11 +168,27 @@ Result<Claims> IdentityProvider::VerifyAccessToken(std::string_view token, std::
 
 Result<Claims> IdentityProvider::VerifyAccessToken(std::string_view token,
                                                    const std::vector<std::string>& audiences) const {
+  std::string key;
+  for (const std::string& audience : audiences) key += audience + "\n";
+  key += token;
+  const int64_t now = encoding::NowEpochMillis() / 1000;  // the clock VerifyToken uses
+  {
+    std::lock_guard<std::mutex> lock(verified_mutex_);
+    if (auto it = verified_.find(key); it != verified_.end()) {
+      const Claims& c = it->second;
+      if (now <= c.expires_at + options_.leeway_seconds && now + options_.leeway_seconds >= c.not_before) return c;
+      verified_.erase(it);  // expired: verify again, which gives the reason
+    }
+  }
   VerifyOptions options;
   options.audiences = audiences;
   options.issuers = {IssuerV1(), IssuerV2()};
   options.leeway_seconds = options_.leeway_seconds;
-  return VerifyToken(token, keys_, options);
+  ASSIGN_OR_RETURN(Claims claims, VerifyToken(token, keys_, options));
+  std::lock_guard<std::mutex> lock(verified_mutex_);
+  if (verified_.size() >= 4096) verified_.clear();  // bounded: tokens live an hour, clients reuse theirs
+  verified_.emplace(std::move(key), claims);
+  return claims;
 }
 
 }  // namespace lakeshift::identity

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -142,6 +143,10 @@ class IdentityProvider {
   PrincipalDirectory principals_;
   mutable std::mutex base_url_mutex_;
   std::string base_url_;
+  // Tokens already verified (key: the audiences and the token), so a client's every request does not pay an
+  // RSA verification; an entry is used only while its token is still within its validity.
+  mutable std::mutex verified_mutex_;
+  mutable std::unordered_map<std::string, Claims> verified_;
 };
 
 // Serves the endpoints above; any other path gets 404. Never throws; errors become Entra-style JSON bodies.

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -152,6 +153,35 @@ struct LocalStore::Impl {
   Result<Resolved> ResolveExisting(std::string_view raw_path, const acl::Caller& caller, int64_t now);
 
   Status ProcessUnlinks();
+
+  // Group commit. A write hands its change to RunWrite; one writer at a time (the leader) takes every change
+  // queued so far and applies them under the store lock in one transaction, each inside its own savepoint (a
+  // failing change rolls back alone), then commits once and tells each writer its result. Concurrent writers
+  // thus share the commit and the pages they touch (a directory's row, index leaves). `change` runs on the
+  // leader's thread with mu held; it must not take mu itself.
+  Status RunWrite(const std::function<Status(int64_t now)>& change);
+  struct QueuedWrite {
+    const std::function<Status(int64_t)>* change;
+    Status result;
+    bool done = false;
+  };
+  void ApplyBatch(const std::vector<QueuedWrite*>& batch);
+  // RunWrite for a change that yields a value.
+  template <typename T, typename F>
+  Result<T> RunWriteFor(F&& change) {
+    std::optional<T> out;
+    RETURN_IF_ERROR(RunWrite([&](int64_t now) -> Status {
+      Result<T> r = change(now);
+      if (!r.ok()) return r.status();
+      out.emplace(std::move(r).value());
+      return Status::Ok();
+    }));
+    return std::move(*out);
+  }
+  std::mutex queue_mu;  // guards write_queue and write_leader (taken before mu, never while holding it)
+  std::condition_variable queue_cv;
+  std::vector<QueuedWrite*> write_queue;
+  bool write_leader = false;
 
   // Starts a write transaction and drops expired items first, so they never block a new name.
   Status BeginWrite(Transaction& tx, int64_t now) {

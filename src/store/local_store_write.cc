@@ -11,13 +11,10 @@ namespace lakeshift::store {
 
 Status LocalStore::Impl::WriteExisting(const acl::Caller& caller, std::string_view raw_path,
                                        const std::function<Status(Resolved&, int64_t)>& change) {
-  std::lock_guard<std::mutex> lock(mu);
-  int64_t now = Now();
-  Transaction tx(*db);
-  RETURN_IF_ERROR(BeginWrite(tx, now));
-  ASSIGN_OR_RETURN(Resolved r, ResolveExisting(raw_path, caller, now));
-  RETURN_IF_ERROR(change(r, now));
-  return FinishWrite(tx);
+  return RunWrite([&](int64_t now) -> Status {
+    ASSIGN_OR_RETURN(Resolved r, ResolveExisting(raw_path, caller, now));
+    return change(r, now);
+  });
 }
 
 Status LocalStore::Impl::CreateMissingDirectories(Resolved& r, const acl::Caller& caller,
@@ -83,36 +80,33 @@ Status LocalStore::Impl::PrepareNewItem(Resolved& r, const acl::Caller& caller, 
 
 Result<fs::FileInfo> LocalStore::Impl::Create(const acl::Caller& caller, std::string_view raw_path,
                                               const fs::CreateOptions& options, bool is_dir) {
-  std::lock_guard<std::mutex> lock(mu);
-  int64_t now = Now();
-  Transaction tx(*db);
-  RETURN_IF_ERROR(BeginWrite(tx, now));
-  ASSIGN_OR_RETURN(Resolved r, Resolve(raw_path, now));
-  RETURN_IF_ERROR(CheckTraverse(r, caller));
-  if (r.parts.empty()) {
-    if (!is_dir) return IsADirectory("/");
-    RETURN_IF_ERROR(CheckConditions(options.conditions, &r.node(), r.path));
-    return r.node().ToFileInfo("/");
-  }
-  if (is_dir && r.found()) {
-    Node& existing = r.node();
-    RETURN_IF_ERROR(CheckConditions(options.conditions, &existing, r.path));
-    if (!existing.is_dir) return AlreadyExists(r.path + " (a file exists there)");
-    return existing.ToFileInfo(r.path);
-  }
-  RETURN_IF_ERROR(PrepareNewItem(r, caller, options, now));
-  Node& parent = r.chain.back();
-  acl::NewChildRequest request;
-  request.is_directory = is_dir;
-  request.requested_mode = options.permission;
-  request.request_umask = options.umask;
-  request.owner = caller.user;
-  Node n = NewNode(parent, r.parts.back(), is_dir, request, now);
-  RETURN_IF_ERROR(ApplyCreateOverrides(n, caller, options, r.path));
-  ASSIGN_OR_RETURN(n.id, nodes->Insert(n));
-  RETURN_IF_ERROR(UpdateParentAfterChildChange(parent, now));
-  RETURN_IF_ERROR(FinishWrite(tx));
-  return n.ToFileInfo(r.path);
+  return RunWriteFor<fs::FileInfo>([&](int64_t now) -> Result<fs::FileInfo> {
+    ASSIGN_OR_RETURN(Resolved r, Resolve(raw_path, now));
+    RETURN_IF_ERROR(CheckTraverse(r, caller));
+    if (r.parts.empty()) {
+      if (!is_dir) return IsADirectory("/");
+      RETURN_IF_ERROR(CheckConditions(options.conditions, &r.node(), r.path));
+      return r.node().ToFileInfo("/");
+    }
+    if (is_dir && r.found()) {
+      Node& existing = r.node();
+      RETURN_IF_ERROR(CheckConditions(options.conditions, &existing, r.path));
+      if (!existing.is_dir) return AlreadyExists(r.path + " (a file exists there)");
+      return existing.ToFileInfo(r.path);
+    }
+    RETURN_IF_ERROR(PrepareNewItem(r, caller, options, now));
+    Node& parent = r.chain.back();
+    acl::NewChildRequest request;
+    request.is_directory = is_dir;
+    request.requested_mode = options.permission;
+    request.request_umask = options.umask;
+    request.owner = caller.user;
+    Node n = NewNode(parent, r.parts.back(), is_dir, request, now);
+    RETURN_IF_ERROR(ApplyCreateOverrides(n, caller, options, r.path));
+    ASSIGN_OR_RETURN(n.id, nodes->Insert(n));
+    RETURN_IF_ERROR(UpdateParentAfterChildChange(parent, now));
+    return n.ToFileInfo(r.path);
+  });
 }
 
 namespace {
@@ -203,33 +197,30 @@ Result<fs::FileInfo> LocalStore::Impl::CommitPut(const acl::Caller& caller, cons
                                                  const fs::PutOptions& put, const std::string& key, int64_t size,
                                                  const std::optional<std::string>& md5,
                                                  const std::string* inline_bytes) {
-  std::lock_guard<std::mutex> lock(mu);
-  int64_t now = Now();
-  Transaction tx(*db);
-  RETURN_IF_ERROR(BeginWrite(tx, now));
-  ASSIGN_OR_RETURN(Resolved r, Resolve(path, now));
-  RETURN_IF_ERROR(CheckTraverse(r, caller));
-  if (r.parts.empty()) return IsADirectory("/");
-  RETURN_IF_ERROR(PrepareNewItem(r, caller, put.create, now));
-  Node& parent = r.chain.back();
-  acl::NewChildRequest request;
-  request.requested_mode = put.create.permission;
-  request.request_umask = put.create.umask;
-  request.owner = caller.user;
-  Node n = NewNode(parent, r.parts.back(), /*is_dir=*/false, request, now);
-  RETURN_IF_ERROR(ApplyCreateOverrides(n, caller, put.create, r.path));
-  n.data_key = key;
-  n.size = size;
-  n.content_md5 = md5.value_or("");
-  ASSIGN_OR_RETURN(n.id, nodes->Insert(n));
-  if (inline_bytes) {
-    RETURN_IF_ERROR(nodes->PutInline(key, *inline_bytes));
-  } else {
-    RETURN_IF_ERROR(nodes->ClearUnlink(key));
-  }
-  RETURN_IF_ERROR(UpdateParentAfterChildChange(parent, now));
-  RETURN_IF_ERROR(FinishWrite(tx));
-  return n.ToFileInfo(r.path);
+  return RunWriteFor<fs::FileInfo>([&](int64_t now) -> Result<fs::FileInfo> {
+    ASSIGN_OR_RETURN(Resolved r, Resolve(path, now));
+    RETURN_IF_ERROR(CheckTraverse(r, caller));
+    if (r.parts.empty()) return IsADirectory("/");
+    RETURN_IF_ERROR(PrepareNewItem(r, caller, put.create, now));
+    Node& parent = r.chain.back();
+    acl::NewChildRequest request;
+    request.requested_mode = put.create.permission;
+    request.request_umask = put.create.umask;
+    request.owner = caller.user;
+    Node n = NewNode(parent, r.parts.back(), /*is_dir=*/false, request, now);
+    RETURN_IF_ERROR(ApplyCreateOverrides(n, caller, put.create, r.path));
+    n.data_key = key;
+    n.size = size;
+    n.content_md5 = md5.value_or("");
+    ASSIGN_OR_RETURN(n.id, nodes->Insert(n));
+    if (inline_bytes) {
+      RETURN_IF_ERROR(nodes->PutInline(key, *inline_bytes));
+    } else {
+      RETURN_IF_ERROR(nodes->ClearUnlink(key));
+    }
+    RETURN_IF_ERROR(UpdateParentAfterChildChange(parent, now));
+    return n.ToFileInfo(r.path);
+  });
 }
 
 Status LocalStore::Impl::CommitLength(Node& node, const std::string& p, int64_t position, bool retain,
@@ -333,67 +324,65 @@ Result<int64_t> LocalStore::Impl::Append(const acl::Caller& caller, std::string_
     ASSIGN_OR_RETURN(written, ContentFiles::WriteStreamAt(fd.get(), offset, data));
   }
 
-  std::lock_guard<std::mutex> lock(mu);
-  int64_t now = Now();
-  Transaction tx(*db);
-  RETURN_IF_ERROR(tx.Begin());
-  ASSIGN_OR_RETURN(std::optional<Node> current, nodes->FindById(node_id));
-  if (!current || current->data_key != data_key) {
-    return Conflict(normalized + " was replaced or deleted while data was being appended to it");
-  }
-  // Another writer of the same file may have changed the content's form meanwhile (parallel appends).
-  ASSIGN_OR_RETURN(std::optional<std::string> inlined, nodes->InlineContent(data_key));
-  if (to_inline) {
-    ASSIGN_OR_RETURN(to_inline, FitsInline(*current, offset, bytes.size(), inlined));
-    if (to_inline) {
-      std::string merged = inlined ? std::move(*inlined) : std::string();
-      merged += bytes;
-      RETURN_IF_ERROR(nodes->PutInline(data_key, merged));
-    } else {
-      if (inlined) RETURN_IF_ERROR(SpillInline(data_key, *inlined));
-      ASSIGN_OR_RETURN(UniqueFd late, content->OpenForWrite(data_key));
-      RETURN_IF_ERROR(ContentFiles::WriteAt(late.get(), offset, bytes));
+  return RunWriteFor<int64_t>([&](int64_t now) -> Result<int64_t> {
+    ASSIGN_OR_RETURN(std::optional<Node> current, nodes->FindById(node_id));
+    if (!current || current->data_key != data_key) {
+      return Conflict(normalized + " was replaced or deleted while data was being appended to it");
     }
-  } else if (inlined) {
-    RETURN_IF_ERROR(SpillInline(data_key, *inlined));
-  }
-  if (written > 0) RETURN_IF_ERROR(nodes->AddStagedRange(data_key, offset, offset + written));
-  if (options.flush) {
-    RETURN_IF_ERROR(CommitLength(*current, normalized, offset + written, /*retain=*/true, to_inline, now));
-    RETURN_IF_ERROR(nodes->Update(*current));
-  }
-  ASSIGN_OR_RETURN(std::vector<StagedRange> ranges, nodes->StagedRanges(data_key));
-  int64_t end = ContiguousEnd(current->size, ranges);
-  RETURN_IF_ERROR(FinishWrite(tx));
-  return end;
+    // Another writer of the same file may have changed the content's form meanwhile (parallel appends).
+    ASSIGN_OR_RETURN(std::optional<std::string> inlined, nodes->InlineContent(data_key));
+    if (to_inline) {
+      ASSIGN_OR_RETURN(to_inline, FitsInline(*current, offset, bytes.size(), inlined));
+      if (to_inline) {
+        std::string merged = inlined ? std::move(*inlined) : std::string();
+        merged += bytes;
+        RETURN_IF_ERROR(nodes->PutInline(data_key, merged));
+      } else {
+        if (inlined) RETURN_IF_ERROR(SpillInline(data_key, *inlined));
+        ASSIGN_OR_RETURN(UniqueFd late, content->OpenForWrite(data_key));
+        RETURN_IF_ERROR(ContentFiles::WriteAt(late.get(), offset, bytes));
+      }
+    } else if (inlined) {
+      RETURN_IF_ERROR(SpillInline(data_key, *inlined));
+    }
+    if (written > 0) RETURN_IF_ERROR(nodes->AddStagedRange(data_key, offset, offset + written));
+    if (options.flush) {
+      RETURN_IF_ERROR(CommitLength(*current, normalized, offset + written, /*retain=*/true, to_inline, now));
+      RETURN_IF_ERROR(nodes->Update(*current));
+    }
+    ASSIGN_OR_RETURN(std::vector<StagedRange> ranges, nodes->StagedRanges(data_key));
+    int64_t end = ContiguousEnd(current->size, ranges);
+    return end;
+  });
 }
 
 Result<fs::FileInfo> LocalStore::Impl::Flush(const acl::Caller& caller, std::string_view raw_path, int64_t position,
                                              const fs::FlushOptions& options) {
-  std::lock_guard<std::mutex> lock(mu);
-  int64_t now = Now();
-  Transaction tx(*db);
-  RETURN_IF_ERROR(BeginWrite(tx, now));
-  ASSIGN_OR_RETURN(Resolved r, ResolveExisting(raw_path, caller, now));
-  Node& n = r.node();
-  if (n.is_dir) return IsADirectory(r.path);
-  RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite));
-  RETURN_IF_ERROR(CheckConditions(options.conditions, &n, r.path));
-  int64_t old_size = n.size;
-  ASSIGN_OR_RETURN(std::optional<int64_t> inline_size, nodes->InlineSize(n.data_key));
-  RETURN_IF_ERROR(CommitLength(n, r.path, position, options.retain_uncommitted, inline_size.has_value(), now));
-  if (options.content_md5) n.content_md5 = *options.content_md5;
-  if (options.content) n.content = *options.content;
-  RETURN_IF_ERROR(nodes->Update(n));
-  if (inline_size && !options.retain_uncommitted && *inline_size > position) {
-    RETURN_IF_ERROR(nodes->TruncateInline(n.data_key, position));
-  }
-  RETURN_IF_ERROR(FinishWrite(tx));
-  if (!inline_size && !options.retain_uncommitted && position >= old_size) {
-    Status trimmed = content->Truncate(n.data_key, position);
+  std::string truncate_key;  // the data file to cut at `position` once the flush is committed
+  ASSIGN_OR_RETURN(
+      fs::FileInfo info, RunWriteFor<fs::FileInfo>([&](int64_t now) -> Result<fs::FileInfo> {
+        ASSIGN_OR_RETURN(Resolved r, ResolveExisting(raw_path, caller, now));
+        Node& n = r.node();
+        if (n.is_dir) return IsADirectory(r.path);
+        RETURN_IF_ERROR(CheckOn(r, r.chain.size() - 1, caller, acl::kWrite));
+        RETURN_IF_ERROR(CheckConditions(options.conditions, &n, r.path));
+        int64_t old_size = n.size;
+        ASSIGN_OR_RETURN(std::optional<int64_t> inline_size, nodes->InlineSize(n.data_key));
+        RETURN_IF_ERROR(CommitLength(n, r.path, position, options.retain_uncommitted, inline_size.has_value(), now));
+        if (options.content_md5) n.content_md5 = *options.content_md5;
+        if (options.content) n.content = *options.content;
+        RETURN_IF_ERROR(nodes->Update(n));
+        if (inline_size && !options.retain_uncommitted && *inline_size > position) {
+          RETURN_IF_ERROR(nodes->TruncateInline(n.data_key, position));
+        }
+        if (!inline_size && !options.retain_uncommitted && position >= old_size) truncate_key = n.data_key;
+        return n.ToFileInfo(r.path);
+      }));
+  if (!truncate_key.empty()) {
+    Status trimmed = content->Truncate(truncate_key, position);
     if (!trimmed.ok()) LOG_WARNING("local store: " << trimmed);
   }
-  return n.ToFileInfo(r.path);
+  return info;
 }
 
 Status LocalStore::Impl::CheckRemovable(const Resolved& r, const acl::Caller& caller) {
@@ -404,54 +393,52 @@ Status LocalStore::Impl::CheckRemovable(const Resolved& r, const acl::Caller& ca
 
 Status LocalStore::Impl::Rename(const acl::Caller& caller, std::string_view raw_source,
                                 std::string_view raw_destination, const fs::RenameOptions& options) {
-  std::lock_guard<std::mutex> lock(mu);
-  int64_t now = Now();
-  Transaction tx(*db);
-  RETURN_IF_ERROR(BeginWrite(tx, now));
-  ASSIGN_OR_RETURN(Resolved src, ResolveExisting(raw_source, caller, now));
-  ASSIGN_OR_RETURN(Resolved dst, Resolve(raw_destination, now));
-  if (src.parts.empty()) return Status(StatusCode::kInvalidRename, "the root directory cannot be renamed");
-  if (dst.parts.empty()) return Status(StatusCode::kInvalidRename, "cannot rename " + src.path + " onto the root");
-  if (path::IsAncestor(src.path, dst.path)) {
-    return Status(StatusCode::kInvalidRename, "cannot move " + src.path + " into itself (" + dst.path + ")");
-  }
-  RETURN_IF_ERROR(CheckConditions(options.source_conditions, &src.node(), src.path));
-  RETURN_IF_ERROR(CheckRemovable(src, caller));
-  if (src.path == dst.path) return FinishWrite(tx);
-  RETURN_IF_ERROR(CheckTraverse(dst, caller));
-  bool dst_exists = dst.found();
-  RETURN_IF_ERROR(CheckConditions(options.destination_conditions, dst_exists ? &dst.node() : nullptr, dst.path));
-  size_t parent_index = dst_exists ? dst.chain.size() - 2 : dst.chain.size() - 1;
-  if (!dst_exists && dst.chain.size() != dst.parts.size()) return ParentNotFound(dst.path);
-  if (!dst.chain[parent_index].is_dir) return NotADirectory(dst.PathAt(parent_index));
-  RETURN_IF_ERROR(CheckOn(dst, parent_index, caller, acl::kWrite | acl::kExecute));
-  if (dst_exists) {
-    const Node& target = dst.node();
-    if (!options.overwrite) return AlreadyExists(dst.path);
-    if (target.is_dir != src.node().is_dir) {
-      return Conflict("cannot replace " + std::string(target.is_dir ? "directory " : "file ") + dst.path + " with a " +
-                      (src.node().is_dir ? "directory" : "file"));
+  return RunWrite([&](int64_t now) -> Status {
+    ASSIGN_OR_RETURN(Resolved src, ResolveExisting(raw_source, caller, now));
+    ASSIGN_OR_RETURN(Resolved dst, Resolve(raw_destination, now));
+    if (src.parts.empty()) return Status(StatusCode::kInvalidRename, "the root directory cannot be renamed");
+    if (dst.parts.empty()) return Status(StatusCode::kInvalidRename, "cannot rename " + src.path + " onto the root");
+    if (path::IsAncestor(src.path, dst.path)) {
+      return Status(StatusCode::kInvalidRename, "cannot move " + src.path + " into itself (" + dst.path + ")");
     }
-    if (target.is_dir) {
-      ASSIGN_OR_RETURN(bool has_children, nodes->HasChildren(target.id, now));
-      if (has_children) return DirectoryNotEmpty(dst.path);
+    RETURN_IF_ERROR(CheckConditions(options.source_conditions, &src.node(), src.path));
+    RETURN_IF_ERROR(CheckRemovable(src, caller));
+    if (src.path == dst.path) return Status::Ok();
+    RETURN_IF_ERROR(CheckTraverse(dst, caller));
+    bool dst_exists = dst.found();
+    RETURN_IF_ERROR(CheckConditions(options.destination_conditions, dst_exists ? &dst.node() : nullptr, dst.path));
+    size_t parent_index = dst_exists ? dst.chain.size() - 2 : dst.chain.size() - 1;
+    if (!dst_exists && dst.chain.size() != dst.parts.size()) return ParentNotFound(dst.path);
+    if (!dst.chain[parent_index].is_dir) return NotADirectory(dst.PathAt(parent_index));
+    RETURN_IF_ERROR(CheckOn(dst, parent_index, caller, acl::kWrite | acl::kExecute));
+    if (dst_exists) {
+      const Node& target = dst.node();
+      if (!options.overwrite) return AlreadyExists(dst.path);
+      if (target.is_dir != src.node().is_dir) {
+        return Conflict("cannot replace " + std::string(target.is_dir ? "directory " : "file ") + dst.path +
+                        " with a " + (src.node().is_dir ? "directory" : "file"));
+      }
+      if (target.is_dir) {
+        ASSIGN_OR_RETURN(bool has_children, nodes->HasChildren(target.id, now));
+        if (has_children) return DirectoryNotEmpty(dst.path);
+      }
+      RETURN_IF_ERROR(CheckRemovable(dst, caller));
+      RETURN_IF_ERROR(nodes->DeleteSubtree(target.id));
+      dst.chain.pop_back();
     }
-    RETURN_IF_ERROR(CheckRemovable(dst, caller));
-    RETURN_IF_ERROR(nodes->DeleteSubtree(target.id));
-    dst.chain.pop_back();
-  }
-  Node& moved = src.node();
-  RETURN_IF_ERROR(nodes->Move(moved.id, dst.chain[parent_index].id, dst.parts.back()));
-  moved.parent_id = dst.chain[parent_index].id;
-  moved.name = dst.parts.back();
-  Touch(moved, now, /*content_changed=*/false);
-  RETURN_IF_ERROR(nodes->Update(moved));
-  Node& src_parent = src.chain[src.chain.size() - 2];
-  RETURN_IF_ERROR(UpdateParentAfterChildChange(src_parent, now));
-  if (dst.chain[parent_index].id != src_parent.id) {
-    RETURN_IF_ERROR(UpdateParentAfterChildChange(dst.chain[parent_index], now));
-  }
-  return FinishWrite(tx);
+    Node& moved = src.node();
+    RETURN_IF_ERROR(nodes->Move(moved.id, dst.chain[parent_index].id, dst.parts.back()));
+    moved.parent_id = dst.chain[parent_index].id;
+    moved.name = dst.parts.back();
+    Touch(moved, now, /*content_changed=*/false);
+    RETURN_IF_ERROR(nodes->Update(moved));
+    Node& src_parent = src.chain[src.chain.size() - 2];
+    RETURN_IF_ERROR(UpdateParentAfterChildChange(src_parent, now));
+    if (dst.chain[parent_index].id != src_parent.id) {
+      RETURN_IF_ERROR(UpdateParentAfterChildChange(dst.chain[parent_index], now));
+    }
+    return Status::Ok();
+  });
 }
 
 Status LocalStore::Impl::Delete(const acl::Caller& caller, std::string_view raw_path,
