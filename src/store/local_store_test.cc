@@ -224,6 +224,36 @@ TEST(LocalStoreTest, ParallelAppendsToOneSmallFileLandWhole) {
   ASSERT_OK(store->CheckConsistency());
 }
 
+TEST(LocalStoreTest, WritersSharingACommitFailAlone) {
+  // Concurrent writes are committed together; one that fails must roll back only its own change.
+  testing_util::TempDir dir;
+  auto store = OpenStore(dir.path());
+  auto fs = store->AsSuperuser();
+  for (int i = 0; i < 200; i += 2) ASSERT_OK(fs::WriteFile(*fs, "/d/f" + std::to_string(i), "old"));
+  std::vector<std::thread> threads;
+  std::atomic<int> refused{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < 200; i += 8) {
+        fs::CreateOptions no_overwrite;
+        no_overwrite.overwrite = false;
+        fs::StringInputStream in("new");
+        fs::PutOptions put;
+        put.create = no_overwrite;
+        auto written = fs->PutFile("/d/f" + std::to_string(i), in, put);
+        if (!written.ok()) {
+          EXPECT_EQ(written.status().code(), StatusCode::kAlreadyExists) << written.status();
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(refused.load(), 100);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(*fs::ReadFile(*fs, "/d/f" + std::to_string(i)), i % 2 ? "new" : "old") << i;
+  ASSERT_OK(store->CheckConsistency());
+}
+
 TEST(LocalStoreTest, ParallelPutFilesOfOnePathLeaveOneWholeVersion) {
   testing_util::TempDir dir;
   auto store = OpenStore(dir.path());
