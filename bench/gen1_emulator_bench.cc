@@ -1,7 +1,7 @@
 // Benchmark of the Gen1 emulator over HTTP with the project's own client: APPEND throughput (4 MB appends,
 // one file per connection, as the SDKs upload), OPEN throughput in 4 MB reads, CREATE+CLOSE of small files
 // per second, LISTSTATUS of 10,000 entries. Prints figures; asserts nothing.
-//   gen1_emulator_bench [--mib M] [--files N] [--threads T]
+//   gen1_emulator_bench [--mib M] [--files N] [--threads T] [--workers W (the emulator's handler threads)]
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   int mib = 1024;
   int files = 10000;
   int threads = 8;
+  int workers = 0;  // the emulator's default
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--mib")
@@ -71,6 +72,8 @@ int main(int argc, char** argv) {
       files = std::atoi(argv[i + 1]);
     else if (flag == "--threads")
       threads = std::atoi(argv[i + 1]);
+    else if (flag == "--workers")
+      workers = std::atoi(argv[i + 1]);
     else
       return std::fprintf(stderr, "unknown flag %s\n", flag.c_str()), 2;
   }
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
   emulator::Gen1EmulatorOptions options;
   options.port = 0;
   options.data_dir = dir;
+  if (workers > 0) options.worker_threads = workers;
   auto emu = emulator::Gen1Emulator::Start(options);
   if (!emu.ok()) return std::fprintf(stderr, "%s\n", emu.status().ToString().c_str()), 1;
   const identity::IdentityProvider& provider = (*emu)->identity();
