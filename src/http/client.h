@@ -59,8 +59,8 @@ struct ClientOptions {
   // cannot be read fails requests with kInvalidArgument.
   std::string ca_file;
   size_t max_connections = 64;
-  // Let curl send "Expect: 100-continue" on uploads over 1 MiB or of unknown size, so a server can refuse
-  // before the body is sent. Off => no Expect header.
+  // Send "Expect: 100-continue" on uploads over 1 MiB or of unknown size, so a server can refuse before the
+  // body is sent (smaller uploads never wait for it). Off => no Expect header.
   bool expect_continue = true;
   size_t max_error_body_bytes = size_t{1024} * 1024;
 };
