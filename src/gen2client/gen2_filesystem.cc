@@ -140,14 +140,16 @@ int64_t TextInt(const std::string& text) {
   return end != nullptr && *end == '\0' ? v : 0;
 }
 
-fs::FileInfo InfoFromListEntry(const ListEntry& e) {
-  fs::FileInfo info;
-  info.path = "/" + e.name;
+// Fills a default-constructed FileInfo (built in place in the page's vector: pages hold thousands).
+void InfoFromListEntry(ListEntry& e, fs::FileInfo& info) {
+  info.path.reserve(e.name.size() + 1);
+  info.path = "/";
+  info.path += e.name;
   bool dir = e.is_directory == "true";
   info.type = dir ? fs::FileType::kDirectory : fs::FileType::kFile;
   info.size = dir ? 0 : TextInt(e.content_length);
-  info.owner = e.owner;
-  info.group = e.group;
+  info.owner = std::move(e.owner);
+  info.group = std::move(e.group);
   ApplyPermissions(info, e.permissions);
   info.modification_time_ms = encoding::ParseRfc1123(e.last_modified).ValueOr(0);
   info.change_time_ms = info.modification_time_ms;
@@ -155,7 +157,6 @@ fs::FileInfo InfoFromListEntry(const ListEntry& e) {
   if (int64_t ticks = TextInt(e.creation_time)) info.creation_time_ms = encoding::FiletimeToEpochMillis(ticks);
   if (int64_t ticks = TextInt(e.expiry_time)) info.expiry_time_ms = encoding::FiletimeToEpochMillis(ticks);
   info.etag = gen2::UnquoteEtag(e.etag);
-  return info;
 }
 
 // Reads a List Paths answer ({"paths":[{...},...]}) straight into FileInfo entries, without building a JSON tree
@@ -179,7 +180,7 @@ class ListPathsReader {
     return true;
   }
   bool end_object() {
-    if (depth_ == 2 && in_paths_) out_.push_back(InfoFromListEntry(entry_));
+    if (depth_ == 2 && in_paths_) InfoFromListEntry(entry_, out_.emplace_back());
     --depth_;
     field_ = nullptr;
     return true;
@@ -366,15 +367,17 @@ Result<fs::ListPage> Gen2FileSystem::ListFrom(const std::string& dir, const fs::
       return r.status();
     }
     RETURN_IF_ERROR(r.status());
-    std::vector<fs::FileInfo> entries;
-    ListPathsReader reader(entries);
+    const size_t before = page.entries.size();
+    page.entries.reserve(before + std::min<size_t>(static_cast<size_t>(max) - before, 5000));
+    ListPathsReader reader(page.entries);
     if (!nlohmann::json::sax_parse(r->body, &reader) || !reader.saw_paths()) {
       return Internal("List Paths of " + dir + ": the answer is not {\"paths\":[...]}");
     }
-    page.entries.reserve(page.entries.size() + entries.size());
-    for (fs::FileInfo& info : entries) {
-      if (skipping && RelativeTo(dir, info.path) <= options.start_after) continue;
-      page.entries.push_back(std::move(info));
+    if (skipping) {
+      auto skipped =
+          std::remove_if(page.entries.begin() + static_cast<std::ptrdiff_t>(before), page.entries.end(),
+                         [&](const fs::FileInfo& info) { return RelativeTo(dir, info.path) <= options.start_after; });
+      page.entries.erase(skipped, page.entries.end());
     }
     service_token = r->headers.Get("x-ms-continuation").value_or("");
     if (service_token.empty() || static_cast<int>(page.entries.size()) >= max) break;
