@@ -320,7 +320,7 @@ Result<ClientResponse> HttpClient::Send(const ClientRequest& request, const Body
   if (source != nullptr && !source->size()) headers.Append("Transfer-Encoding: chunked");
   // curl 7.88 sends "Expect: 100-continue" on every PUT-style upload whatever its size (only POST has the 1 MiB
   // threshold): a wasted round trip per small request. Keep it only where it can save sending a large body.
-  constexpr uint64_t kExpectContinueThreshold = 1024 * 1024;
+  constexpr uint64_t kExpectContinueThreshold = uint64_t{1024} * 1024;
   if (!impl_->options.expect_continue ||
       (source != nullptr && source->size() && *source->size() <= kExpectContinueThreshold)) {
     headers.Append("Expect:");

@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/system/error_code.hpp>
+#include <type_traits>
 #include <utility>
 
 namespace lakeshift::http {
@@ -23,7 +24,8 @@ class ReadAheadStream {
   using lowest_layer_type = typename Next::socket_type;
   using executor_type = typename Next::executor_type;
 
-  template <typename Arg>
+  // Takes what constructs the next layer (asio::ssl::stream passes the accepted socket).
+  template <typename Arg, typename = std::enable_if_t<!std::is_same_v<std::decay_t<Arg>, ReadAheadStream>>>
   explicit ReadAheadStream(Arg&& arg) : next_(std::forward<Arg>(arg)) {}
 
   // Reads of the socket take up to `bytes`; 0 turns read-ahead off.

@@ -110,7 +110,7 @@ using PlainStream = beast::tcp_stream;
 // Under TLS, reads of the socket go through a read-ahead layer (one syscall per kTlsReadAhead, not per record).
 using ReadAheadTcp = ReadAheadStream<beast::tcp_stream>;
 using TlsStream = beast::ssl_stream<ReadAheadTcp>;
-constexpr size_t kTlsReadAhead = 256 * 1024;
+constexpr size_t kTlsReadAhead = size_t{256} * 1024;
 
 // The session logic, written once over the stream type: PlainStream or TlsStream. The differences are
 // confined to `if constexpr (kTls)`: the handshake before the first request, and closing with a TLS

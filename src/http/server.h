@@ -118,7 +118,7 @@ struct ServerOptions {
   // Request bodies (with a Content-Length) up to this size are read whole before the handler runs, and complete
   // responses (ResponseWriter::Send) up to it are written after the handler returns: small requests then cost
   // no round trips between the connection's thread and the handler's. 0 streams everything.
-  uint64_t buffered_body_bytes = 64 * 1024;
+  uint64_t buffered_body_bytes = uint64_t{64} * 1024;
   // One line per request: <remote> "<METHOD> <path?query>" <status> <req-bytes> <resp-bytes> <ms>ms, secret
   // query values redacted. Null => logged with LOG_INFO.
   std::function<void(std::string_view line)> access_log;

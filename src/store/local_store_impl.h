@@ -118,7 +118,7 @@ inline int64_t ContiguousEnd(int64_t committed, const std::vector<StagedRange>& 
 struct LocalStore::Impl {
   // Contents up to this size live in the metadata database (NodeTable::InlineContent) until a write they cannot
   // take: most files of a lake are small, and a data file per file costs a create, an inode and an unlink.
-  static constexpr int64_t kInlineLimit = 64 * 1024;
+  static constexpr int64_t kInlineLimit = int64_t{64} * 1024;
 
   LocalStoreOptions options;
   std::unique_ptr<Database> db;
