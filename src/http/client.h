@@ -59,7 +59,7 @@ struct ClientOptions {
   // cannot be read fails requests with kInvalidArgument.
   std::string ca_file;
   size_t max_connections = 64;
-  // Send "Expect: 100-continue" on uploads over 1 MiB or of unknown size, so a server can refuse before the
+  // Send "Expect: 100-continue" on uploads over 64 MiB or of unknown size, so a server can refuse before the
   // body is sent (smaller uploads never wait for it). Off => no Expect header.
   bool expect_continue = true;
   size_t max_error_body_bytes = size_t{1024} * 1024;
