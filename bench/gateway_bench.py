@@ -7,7 +7,8 @@ emulator it serves from, with the same HTTP client (python requests, keep-alive 
   LIST      10,000 entries                                     gateway LISTSTATUS vs Gen2 List Paths
   latency   1,000 sequential status requests                   gateway GETFILESTATUS vs Gen2 HEAD (p50, p99)
 
-Prints figures and the gateway/direct ratios; asserts nothing. Target: >= 80% of direct throughput, < 1 ms added p50.
+Prints figures and the gateway/direct ratios, and the CPU seconds each process spent on the appends; asserts
+nothing. Target: >= 80% of direct throughput, < 1 ms added p50.
 Each figure is the median of --rounds rounds, the two sides taking turns (on 2 cores the client, the gateway and the
 emulator share the CPU, and single runs vary by half).
 
@@ -132,13 +133,34 @@ class Gen2Side(Side):
         self.call("HEAD", self.url(path), 200)
 
 
-def measure(side, mib, files_dir, files, results):
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (from /proc; None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+
+def cpu_snapshot(pids):
+    own = os.times()
+    return {name: cpu_seconds(pid) for name, pid in pids.items()} | {"client": own.user + own.system}
+
+
+def measure(side, mib, files_dir, files, results, pids):
     total = mib << 20
     per_file = total // 8
+    before = cpu_snapshot(pids)
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda t: side.write(f"/bench-{side.name}/big{t}", per_file), range(8)))
     results["append"] = mib / (time.monotonic() - start)
+    after = cpu_snapshot(pids)
+    # Where the CPU went during the appends: on 2 cores every process here competes for the same CPU.
+    for name in after:
+        if before.get(name) is not None and after[name] is not None:
+            results["append_cpu_" + name] = after[name] - before[name]
     ranges = [(t, o) for t in range(8) for o in range(0, per_file, CHUNK)]
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
@@ -197,7 +219,7 @@ def main():
             for _ in range(max(1, a.rounds)):
                 for side in (gen2, gen1):
                     one = {}
-                    measure(side, a.mib, "/many", a.files, one)
+                    measure(side, a.mib, "/many", a.files, one, {"gateway": gateway.pid, "emulator": emu.process.pid})
                     rounds[side.name].append(one)
             d, g = ({key: statistics.median(r[key] for r in rounds[name]) for key in rounds[name][0]}
                     for name in ("direct", "gateway"))
@@ -206,6 +228,9 @@ def main():
                       f"ratio {g[key] / d[key]:.2f}", flush=True)
             print(f"  latency  gateway p50 {g['p50']:.2f} ms p99 {g['p99']:.2f} ms   direct p50 {d['p50']:.2f} ms "
                   f"p99 {d['p99']:.2f} ms   added p50 {g['p50'] - d['p50']:+.2f} ms")
+            cpu = lambda r: "  ".join(f"{n} {r['append_cpu_' + n]:.2f}" for n in ("gateway", "emulator", "client")
+                                      if "append_cpu_" + n in r)
+            print(f"  append CPU seconds: through the gateway: {cpu(g)}; direct: {cpu(d)}")
             print("Targets: ratios >= 0.80, added p50 < 1 ms")
         finally:
             if gateway:
