@@ -136,13 +136,6 @@ void LocalStore::Impl::ApplyBatch(const std::vector<QueuedWrite*>& batch) {
   if (!unlinked.ok()) LOG_WARNING("local store: content cleanup deferred: " << unlinked);
 }
 
-Status LocalStore::Impl::FinishWrite(Transaction& tx) {
-  RETURN_IF_ERROR(tx.Commit());
-  Status unlinked = ProcessUnlinks();
-  if (!unlinked.ok()) LOG_WARNING("local store: content cleanup deferred: " << unlinked);
-  return Status::Ok();
-}
-
 Node LocalStore::Impl::NewNode(const Node& parent, const std::string& name, bool is_dir,
                                const acl::NewChildRequest& request, int64_t now) {
   Node n;

@@ -189,8 +189,6 @@ struct LocalStore::Impl {
     return nodes->PurgeExpired(now).status();
   }
 
-  Status FinishWrite(Transaction& tx);
-
   Status UpdateParentAfterChildChange(Node& parent, int64_t now) {
     Touch(parent, now, /*content_changed=*/true);
     return nodes->Update(parent);

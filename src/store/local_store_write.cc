@@ -141,9 +141,7 @@ Result<fs::FileInfo> LocalStore::Impl::Put(const acl::Caller& caller, std::strin
     ASSIGN_OR_RETURN(std::string bytes, fs::ReadAll(data, static_cast<size_t>(kInlineLimit)));
     std::optional<std::string> md5 = put.content_md5;
     if (!md5 && put.compute_md5) {
-      encoding::Hasher hasher(encoding::HashAlgorithm::kMd5);
-      hasher.Update(bytes);
-      ASSIGN_OR_RETURN(std::string digest, hasher.Finish());
+      ASSIGN_OR_RETURN(std::string digest, encoding::Md5(bytes));
       md5 = encoding::Base64Encode(digest);
     }
     return CommitPut(caller, path, put, key, static_cast<int64_t>(bytes.size()), md5, &bytes);
