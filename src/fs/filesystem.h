@@ -149,7 +149,8 @@ struct FlushOptions {
 // Writes a whole file in one step (PutFile).
 struct PutOptions {
   CreateOptions create;  // overwrite, permission, owner, ACL, properties, content headers, conditions
-  // Content-MD5 to store (base64); when absent and compute_md5 is set, the MD5 of the bytes written.
+  // Content-MD5 to store (base64); when absent and compute_md5 is set, the MD5 of the bytes written. Stores with
+  // Capabilities::cheap_put refuse bytes that do not match it.
   std::optional<std::string> content_md5;
   bool compute_md5 = false;
 };
@@ -208,6 +209,9 @@ struct Capabilities {
   bool atomic_put = false;
   // AppendOptions::content_md5 is checked against the bytes received, for appends of up to 16 MiB.
   bool append_md5 = false;
+  // PutFile of a small file (up to 256 MiB, its size known) costs fewer requests or transactions than create,
+  // append and flush, and checks PutOptions::content_md5 against the bytes received.
+  bool cheap_put = false;
 };
 
 class FileSystem {

@@ -13,6 +13,8 @@ namespace lakeshift::gen2client {
 namespace {
 
 constexpr size_t kAppendChunk = 16ULL << 20;  // bytes per append request (bounded memory, Content-Length)
+// Files up to this size are written with one Put Blob (the service takes up to 5000 MiB in one).
+constexpr uint64_t kPutBlobLimit = 256ULL << 20;
 constexpr int64_t kReadChunk = 8LL << 20;     // bytes per ranged GET of a read stream
 constexpr size_t kMaxRememberedTokens = 4096;
 
@@ -105,6 +107,15 @@ class StreamBodySource final : public http::BodySource {
 };
 
 // What a create or flush answer tells about the file it wrote (ETag and Last-Modified), without a HEAD.
+// The content headers as the Blob endpoint names them.
+void SetBlobContentHeaders(http::Headers& h, const fs::ContentHeaders& c) {
+  if (!c.content_type.empty()) h.Set("x-ms-blob-content-type", c.content_type);
+  if (!c.content_encoding.empty()) h.Set("x-ms-blob-content-encoding", c.content_encoding);
+  if (!c.content_language.empty()) h.Set("x-ms-blob-content-language", c.content_language);
+  if (!c.content_disposition.empty()) h.Set("x-ms-blob-content-disposition", c.content_disposition);
+  if (!c.cache_control.empty()) h.Set("x-ms-blob-cache-control", c.cache_control);
+}
+
 fs::FileInfo WrittenInfo(std::string path, int64_t size, const http::Headers& h) {
   fs::FileInfo info = fs::KnownFile(std::move(path), size);
   info.modification_time_ms = TimeHeader(h, "Last-Modified");
@@ -301,6 +312,7 @@ const fs::Capabilities& Gen2FileSystem::capabilities() const {
     c.properties = true;
     c.content_md5 = true;
     c.append_md5 = true;
+    c.cheap_put = true;
     c.staged_appends = true;
     c.atomic_rename = true;
     c.recursive_listing = true;
@@ -438,17 +450,20 @@ Result<fs::FileInfo> Gen2FileSystem::CreateFile(std::string_view raw, const fs::
   if (!o.overwrite) conditions.if_none_match = "*";
   SetConditions(call.headers, conditions);
   auto created = client_->Send(call);
-  if (!created.ok() && created.status().code() == StatusCode::kConflict) {
-    // A directory at the path, or a file where a parent directory should be.
-    if (auto existing = GetFileInfo(p); existing.ok() && existing->is_directory()) return IsADirectory(p);
-    for (const std::string& ancestor : path::Ancestors(p)) {
-      if (auto a = GetFileInfo(ancestor); a.ok() && a->is_file()) return NotADirectory(ancestor);
-    }
-  }
+  if (!created.ok() && created.status().code() == StatusCode::kConflict) return ExplainFileConflict(p, created.status());
   RETURN_IF_ERROR(created.status());
   ForgetStaged(p, 0);
   if (!o.return_info) return WrittenInfo(p, 0, created->headers);
   return GetFileInfo(p);
+}
+
+Status Gen2FileSystem::ExplainFileConflict(const std::string& p, Status conflict) {
+  // A directory at the path, or a file where a parent directory should be.
+  if (auto existing = GetFileInfo(p); existing.ok() && existing->is_directory()) return IsADirectory(p);
+  for (const std::string& ancestor : path::Ancestors(p)) {
+    if (auto a = GetFileInfo(ancestor); a.ok() && a->is_file()) return NotADirectory(ancestor);
+  }
+  return conflict;
 }
 
 Result<fs::FileInfo> Gen2FileSystem::CreateDirectory(std::string_view raw, const fs::CreateOptions& o) {
@@ -623,9 +638,72 @@ Result<fs::FileInfo> Gen2FileSystem::Flush(std::string_view raw, int64_t positio
   return GetFileInfo(p);
 }
 
-Result<fs::FileInfo> Gen2FileSystem::PutFile(std::string_view path, fs::InputStream& data,
+Result<fs::FileInfo> Gen2FileSystem::PutFile(std::string_view raw, fs::InputStream& data,
                                              const fs::PutOptions& options) {
-  return fs::PutFileByRename(*this, path, data, options);
+  const fs::CreateOptions& o = options.create;
+  std::optional<std::string_view> whole = data.TakeAll();
+  std::optional<uint64_t> size = whole ? std::optional<uint64_t>(whole->size()) : data.RemainingSize();
+  // Put Blob takes no umask; a mode relative to one, or a body too large or of unknown size, goes the long way.
+  bool umask_only = o.umask && !o.permission && !o.acl;
+  if (!whole && (!size || *size > kPutBlobLimit || umask_only)) return fs::PutFileByRename(*this, raw, data, options);
+  if (whole && (whole->size() > kPutBlobLimit || umask_only)) {
+    fs::StringInputStream rest(*whole);
+    return fs::PutFileByRename(*this, raw, rest, options);
+  }
+  ASSIGN_OR_RETURN(std::string p, path::Normalize(raw));
+  if (p == "/") return IsADirectory(p);
+  // Put Blob: the bytes, their MD5 (checked by the service, then stored) and the properties in one request,
+  // committed at once. An HNS account applies it to the file like a DFS create, append and flush.
+  DfsCall call = CallFor("PUT", p);
+  call.blob = true;
+  call.headers.Set("x-ms-blob-type", "BlockBlob");
+  for (const auto& [name, value] : o.properties) call.headers.Set("x-ms-meta-" + name, value);
+  SetBlobContentHeaders(call.headers, o.content);
+  if (options.content_md5) {
+    call.headers.Set("Content-MD5", *options.content_md5);
+    call.headers.Set("x-ms-blob-content-md5", *options.content_md5);
+  }
+  fs::Conditions conditions = o.conditions;
+  if (!o.overwrite) conditions.if_none_match = "*";
+  SetConditions(call.headers, conditions);
+  http::StringBodySource in_memory = http::StringBodySource::View(whole.value_or(std::string_view()));
+  StreamBodySource streamed(data, size.value_or(0));
+  call.body = whole ? static_cast<http::BodySource*>(&in_memory) : &streamed;
+  auto put = client_->Send(call);
+  if (!put.ok() && put.status().code() == StatusCode::kConflict) return ExplainFileConflict(p, put.status());
+  if (!put.ok() && put.status().code() == StatusCode::kPreconditionFailed && !o.overwrite && o.conditions.empty()) {
+    return AlreadyExists(p);
+  }
+  RETURN_IF_ERROR(put.status());
+  http::Headers last = std::move(put->headers);
+  // Owner, group and ACL (Put Blob cannot carry them): the file holds what it inherited until this call.
+  if (o.owner || o.group || o.acl || o.permission) {
+    DfsCall access = CallFor("PATCH", p);
+    access.query = {{"action", "setAccessControl"}};
+    if (o.owner) access.headers.Set("x-ms-owner", *o.owner);
+    if (o.group) access.headers.Set("x-ms-group", *o.group);
+    if (o.acl) {
+      access.headers.Set("x-ms-acl", acl::FormatAclSpec(*o.acl));
+    } else if (o.permission) {
+      access.headers.Set("x-ms-permissions", acl::FormatOctalMode(*o.permission));
+    }
+    ASSIGN_OR_RETURN(http::ClientResponse set, client_->Send(access));
+    last = std::move(set.headers);
+  }
+  if (o.expiry_time_ms) {
+    DfsCall expiry = CallFor("PUT", p);
+    expiry.blob = true;
+    expiry.query = {{"comp", "expiry"}};
+    expiry.headers.Set("x-ms-expiry-option", "Absolute");
+    expiry.headers.Set("x-ms-expiry-time", encoding::FormatRfc1123(*o.expiry_time_ms));
+    ASSIGN_OR_RETURN(http::ClientResponse set, client_->Send(expiry));
+    last = std::move(set.headers);
+  }
+  ForgetStaged(p, static_cast<int64_t>(size.value_or(0)));
+  if (o.return_info) return GetFileInfo(p);
+  fs::FileInfo info = WrittenInfo(p, static_cast<int64_t>(size.value_or(0)), last);
+  info.content_md5 = options.content_md5.value_or("");
+  return info;
 }
 
 Status Gen2FileSystem::Rename(std::string_view raw_source, std::string_view raw_destination,
@@ -787,12 +865,7 @@ Result<fs::FileInfo> Gen2FileSystem::SetContentMd5(std::string_view raw, std::st
   DfsCall call = CallFor("PUT", p);
   call.blob = true;
   call.query = {{"comp", "properties"}};
-  const fs::ContentHeaders& c = info.content;
-  if (!c.content_type.empty()) call.headers.Set("x-ms-blob-content-type", c.content_type);
-  if (!c.content_encoding.empty()) call.headers.Set("x-ms-blob-content-encoding", c.content_encoding);
-  if (!c.content_language.empty()) call.headers.Set("x-ms-blob-content-language", c.content_language);
-  if (!c.content_disposition.empty()) call.headers.Set("x-ms-blob-content-disposition", c.content_disposition);
-  if (!c.cache_control.empty()) call.headers.Set("x-ms-blob-cache-control", c.cache_control);
+  SetBlobContentHeaders(call.headers, info.content);
   if (!content_md5.empty()) call.headers.Set("x-ms-blob-content-md5", std::string(content_md5));
   SetConditions(call.headers, conditions);
   RETURN_IF_ERROR(client_->Send(call).status());

@@ -41,7 +41,9 @@ class Gen2FileSystem final : public fs::FileSystem {
   Result<int64_t> Append(std::string_view path, int64_t offset, fs::InputStream& data,
                          const fs::AppendOptions& options) override;
   Result<fs::FileInfo> Flush(std::string_view path, int64_t position, const fs::FlushOptions& options) override;
-  // A temporary file renamed over the target (fs::PutFileByRename).
+  // Up to 256 MiB of known size: one Put Blob (bytes, MD5, properties), then setAccessControl when owner, group,
+  // ACL or permission are given, and Set Blob Expiry for an expiry. Otherwise a temporary file renamed over the
+  // target (fs::PutFileByRename).
   Result<fs::FileInfo> PutFile(std::string_view path, fs::InputStream& data, const fs::PutOptions& options) override;
   Status Rename(std::string_view source, std::string_view destination, const fs::RenameOptions& options) override;
   Status Delete(std::string_view path, const fs::DeleteOptions& options) override;
@@ -63,6 +65,8 @@ class Gen2FileSystem final : public fs::FileSystem {
  private:
   DfsCall CallFor(std::string method, std::string_view path) const;
   Result<fs::ListPage> ListFrom(const std::string& dir, const fs::ListOptions& options, std::string token);
+  // The clearer error behind a 409 to a file write: a directory at `p`, or a file in place of a parent.
+  Status ExplainFileConflict(const std::string& p, Status conflict);
   // Bookkeeping in the AppendTracker.
   void NoteStaged(const std::string& path, int64_t begin, int64_t end);
   void ForgetStaged(const std::string& path, std::optional<int64_t> committed);

@@ -28,7 +28,8 @@ struct CopiedFile {
 // Creates `target_path` with `create` (overwriting), copies the bytes of the source version described by
 // `source_info` (reads are conditional on its etag: a file that changed since it was listed fails with
 // kPreconditionFailed), and flushes. With `verify`, the target's committed size and stored Content-MD5 must
-// match what was read.
+// match what was read. A file of one block goes to a target with Capabilities::cheap_put in one PutFile, which
+// the target checks against the MD5 of what was read.
 Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& source_path,
                                    const fs::FileInfo& source_info, fs::FileSystem& target,
                                    const std::string& target_path, const fs::CreateOptions& create, bool verify,
