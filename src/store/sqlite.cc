@@ -93,8 +93,6 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& file, bool s
   RETURN_IF_ERROR(out->Exec("PRAGMA journal_mode=WAL"));
   RETURN_IF_ERROR(out->Exec(synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"));
   RETURN_IF_ERROR(out->Exec("PRAGMA foreign_keys=OFF"));
-  RETURN_IF_ERROR(out->Exec("PRAGMA cache_size=-65536"));
-  RETURN_IF_ERROR(out->Exec("PRAGMA mmap_size=268435456"));
   return out;
 }
 
