@@ -72,6 +72,49 @@ TEST(JournalTest, KeepsItemsAcrossReopenAndListsUnseenDeepestFirst) {
   EXPECT_FALSE(gone->has_value());
 }
 
+// Writers share commits (group commit): every Put that returned is in the file, each row as its writer left it.
+TEST(JournalTest, ConcurrentPutsAreAllCommitted) {
+  testing_util::TempDir dir;
+  std::string file = dir.path() + "/j.db";
+  constexpr int kWriters = 16;
+  constexpr int kEach = 150;
+  {
+    auto j = OpenSqliteJournal(file);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    std::vector<std::future<Status>> writers;
+    for (int w = 0; w < kWriters; ++w) {
+      writers.push_back(std::async(std::launch::async, [&journal = **j, w]() -> Status {
+        for (int i = 0; i < kEach; ++i) {
+          JournalItem item;
+          item.path = "/w" + std::to_string(w) + "/f" + std::to_string(i);
+          item.target_path = item.path;
+          item.state = ItemState::kCopying;
+          RETURN_IF_ERROR(journal.Put(item));
+          item.state = ItemState::kDone;
+          item.copies = w * 1000 + i;
+          RETURN_IF_ERROR(journal.Put(item));
+        }
+        return Status::Ok();
+      }));
+    }
+    for (auto& w : writers) EXPECT_TRUE(w.get().ok());
+  }
+  auto j = OpenSqliteJournal(file);
+  ASSERT_TRUE(j.ok());
+  int rows = 0;
+  ASSERT_TRUE((*j)
+                  ->ForEach([&](const JournalItem& item) {
+                    ++rows;
+                    int w = std::stoi(item.path.substr(2));
+                    int i = std::stoi(item.path.substr(item.path.find("/f") + 2));
+                    EXPECT_EQ(item.state, ItemState::kDone) << item.path;
+                    EXPECT_EQ(item.copies, w * 1000 + i) << item.path;
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(rows, kWriters * kEach);
+}
+
 TEST(JournalTest, AnUnreadableFileIsAClearError) {
   testing_util::TempDir dir;
   auto j = OpenSqliteJournal(dir.path() + "/missing-dir/j.db");
