@@ -115,14 +115,14 @@ void LocalStore::Impl::ApplyBatch(const std::vector<QueuedWrite*>& batch) {
     return;
   }
   for (QueuedWrite* w : batch) {
-    w->result = db->Exec("SAVEPOINT write");
+    w->result = db->Run("SAVEPOINT write");
     if (!w->result.ok()) continue;
     w->result = (*w->change)(Now());
     if (w->result.ok()) {
-      w->result = db->Exec("RELEASE write");
+      w->result = db->Run("RELEASE write");
     } else {
-      db->Exec("ROLLBACK TO write").IgnoreError();
-      db->Exec("RELEASE write").IgnoreError();
+      db->Run("ROLLBACK TO write").IgnoreError();
+      db->Run("RELEASE write").IgnoreError();
     }
   }
   Status committed = tx.Commit();

@@ -136,14 +136,19 @@ int Database::Changes() const {
   return sqlite3_changes(db_);
 }
 
+Status Database::Run(const std::string& sql) {
+  ASSIGN_OR_RETURN(Statement * s, Prepare(sql));
+  return s->Run();
+}
+
 Status Database::Begin() {
-  return Exec("BEGIN IMMEDIATE");
+  return Run("BEGIN IMMEDIATE");
 }
 Status Database::Commit() {
-  return Exec("COMMIT");
+  return Run("COMMIT");
 }
 void Database::Rollback() {
-  Exec("ROLLBACK").IgnoreError();
+  Run("ROLLBACK").IgnoreError();
 }
 
 }  // namespace lakeshift::store

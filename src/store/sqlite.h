@@ -53,6 +53,8 @@ class Database {
   ~Database();
 
   Status Exec(std::string_view sql);
+  // One statement through the statement cache: no parsing after the first time (transaction control, savepoints).
+  Status Run(const std::string& sql);
   // A cached prepared statement, reset and ready for binding. Valid until the next Prepare of the same SQL.
   Result<Statement*> Prepare(const std::string& sql);
   int64_t LastInsertRowId() const;

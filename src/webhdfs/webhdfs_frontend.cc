@@ -123,20 +123,23 @@ Status Open(Call& c) {
   ASSIGN_OR_RETURN(int64_t offset, c.r.IntParam("offset", 0));
   ASSIGN_OR_RETURN(int64_t length, c.r.IntParam("length", -1));
   if (offset < 0) return MakeError(400, "IllegalArgumentException", "offset must not be negative");
-  ASSIGN_OR_RETURN(fs::FileInfo info, c.fs.GetFileInfo(c.r.path));
-  if (info.is_directory()) {
-    return MakeError(400, "IllegalArgumentException", "OPEN failed: " + c.r.path + " is a directory");
-  }
-  if (offset > info.size) {
-    return MakeError(400, "BadOffsetException",
-                     "OPEN failed with error 0x83090015 (Bad request. Invalid offset: " + std::to_string(offset) +
-                         " is beyond the end of the file at " + std::to_string(info.size) + ").");
-  }
+  // The store looks the file up once, as it opens it: a directory or an offset past the end come back as errors.
   fs::ReadOptions ro;
   ro.offset = offset;
-  ro.length = length < 0 ? -1 : std::min(length, info.size - offset);
-  ro.known_size = info.size;  // just looked up: remote stores need not ask again
-  ASSIGN_OR_RETURN(fs::ReadHandle handle, c.fs.OpenRead(c.r.path, ro));
+  ro.length = length < 0 ? -1 : length;
+  auto opened = c.fs.OpenRead(c.r.path, ro);
+  if (!opened.ok() && opened.status().code() == StatusCode::kIsADirectory) {
+    return MakeError(400, "IllegalArgumentException", "OPEN failed: " + c.r.path + " is a directory");
+  }
+  if (!opened.ok() && opened.status().code() == StatusCode::kOutOfRange) {
+    auto info = c.fs.GetFileInfo(c.r.path);
+    return MakeError(400, "BadOffsetException",
+                     "OPEN failed with error 0x83090015 (Bad request. Invalid offset: " + std::to_string(offset) +
+                         " is beyond the end of the file" +
+                         (info.ok() ? " at " + std::to_string(info->size) : std::string()) + ").");
+  }
+  RETURN_IF_ERROR(opened.status());
+  fs::ReadHandle handle = std::move(opened).value();
   // The first bytes before the status line: a store that refuses the read only now (a remote one, whose read is
   // its first request) still gets its error answered, not a 200 cut short.
   // One buffer for the whole answer up to 8 MiB (uninitialised: only what is read is touched), so a remote
