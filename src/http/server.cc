@@ -194,8 +194,8 @@ class Exchange final : public BodyReader, public ResponseWriter {
 
   // A small body read whole by the session before dispatch (no round trip between threads per read).
   void SetPrefetchedBody(std::string body) { prefetched_ = std::move(body); }
-  // A complete response that Send left for the session to write once the handler returned (saves the
-  // worker a round trip to the session's thread); empty when the response was written already.
+  // A complete response that Send (or Start with a small Content-Length) left for the session to write once the
+  // handler returned (saves the worker a round trip to the session's thread); empty when written already.
   std::string& deferred_response() { return deferred_; }
 
   // Read by the session after the handler returned.
@@ -243,6 +243,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
   std::string prefetched_;
   size_t prefetched_read_ = 0;
   std::string deferred_;
+  bool deferring_ = false;  // a small streamed response goes to deferred_ too
 
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -869,6 +870,13 @@ Status Exchange::WriteAll(std::vector<asio::const_buffer> buffers) {
 
 Status Exchange::Start(int status, Headers headers, std::optional<uint64_t> length) {
   RETURN_IF_ERROR(PrepareHead(status, headers, length));
+  if (framing_ == Framing::kContentLength && length_ <= server_.options().buffered_body_bytes) {
+    // Small: collected like a Send, and written by the session once the handler returns.
+    deferring_ = true;
+    deferred_ = std::move(head_);
+    deferred_.reserve(deferred_.size() + length_);
+    return Status::Ok();
+  }
   return WriteAll({asio::buffer(head_)});
 }
 
@@ -907,6 +915,10 @@ Status Exchange::Write(std::string_view data) {
         return Internal("response body longer than its Content-Length " + std::to_string(length_));
       }
       written_ += data.size();
+      if (deferring_) {
+        deferred_.append(data);
+        return Status::Ok();
+      }
       return WriteAll({asio::buffer(data.data(), data.size())});
     case Framing::kChunked: {
       char size_line[24];

@@ -440,6 +440,37 @@ TEST_F(ServerTest, SmallBodiesAreReadBeforeTheHandlerRuns) {
   EXPECT_EQ(calls.load(), 1);
 }
 
+// A small response given with Start/Write/Finish is held and written once the handler returns (no round trip to the
+// connection's thread per write); a larger one streams while the handler runs.
+TEST_F(ServerTest, SmallStreamedResponsesAreWrittenAfterTheHandler) {
+  std::atomic<bool> received{false};
+  std::atomic<bool> received_during_handler{false};
+  StartServer([&](Request& req, ResponseWriter& w) {
+    if (req.path == "/next") {
+      w.Send(200, {}, "").IgnoreError();
+      return;
+    }
+    const size_t size = req.path == "/small" ? 5 : 128 * 1024;
+    w.Start(200, {}, size).IgnoreError();
+    w.Write(std::string(size, 'x')).IgnoreError();
+    for (int i = 0; i < 100 && !received; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    received_during_handler = received.load();
+    w.Finish().IgnoreError();
+  });
+  for (const char* path : {"/small", "/large"}) {
+    received = false;
+    RawConnection conn(server_->port());
+    ASSERT_TRUE(conn.Send(Get(path)));
+    RawResponse r = conn.ReadResponse();
+    received = true;
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body.size(), std::string(path) == "/small" ? 5u : 128u * 1024);
+    conn.Send(Get("/next"));  // the next exchange starts once the handler of this one is done
+    conn.ReadResponse();
+    EXPECT_EQ(received_during_handler.load(), std::string(path) == "/large") << path;
+  }
+}
+
 TEST_F(ServerTest, AccessLogLineHasTheRequestAndRedactsSecrets) {
   StartServer([&](Request& req, ResponseWriter& w) {
     auto body = req.ReadBodyToString(1024);
