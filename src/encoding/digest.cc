@@ -1,7 +1,8 @@
 #include "encoding/digest.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include <array>
 
@@ -60,14 +61,48 @@ Result<std::string> Sha256(std::string_view bytes) {
   return h.Finish();
 }
 
+namespace {
+
+// The HMAC keyed with the last key this thread used: signing every request with one account key then costs no
+// algorithm fetch and no key setup (OpenSSL 3's HMAC() does both on every call).
+struct ThreadHmac {
+  std::string key;
+  EVP_MAC_CTX* ctx = nullptr;
+  ~ThreadHmac() { EVP_MAC_CTX_free(ctx); }
+};
+
+EVP_MAC* HmacAlgorithm() {
+  static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // kept for the process's life
+  return mac;
+}
+
+}  // namespace
+
 Result<std::string> HmacSha256(std::string_view key, std::string_view message) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  // HMAC() wants a non-null key pointer even for an empty key.
+  thread_local ThreadHmac cached;
+  if (HmacAlgorithm() == nullptr) return Internal("HMAC is not available in OpenSSL");
+  // HMAC wants a non-null key pointer even for an empty key.
   static const unsigned char kEmpty = 0;
-  const void* key_ptr = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
+  const auto* key_ptr = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+  if (cached.ctx == nullptr || cached.key != key) {
+    EVP_MAC_CTX_free(cached.ctx);
+    cached.key.clear();
+    cached.ctx = EVP_MAC_CTX_new(HmacAlgorithm());
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0), OSSL_PARAM_construct_end()};
+    if (cached.ctx == nullptr || EVP_MAC_init(cached.ctx, key_ptr, key.size(), params) != 1) {
+      EVP_MAC_CTX_free(cached.ctx);
+      cached.ctx = nullptr;
+      return Internal("HMAC-SHA256 key setup failed in OpenSSL");
+    }
+    cached.key = std::string(key);
+  } else if (EVP_MAC_init(cached.ctx, nullptr, 0, nullptr) != 1) {  // same key: start over with it
+    return Internal("HMAC-SHA256 failed in OpenSSL");
+  }
   const auto* msg_ptr = message.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(message.data());
-  if (HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()), msg_ptr, message.size(), out, &size) == nullptr) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  size_t size = 0;
+  if (EVP_MAC_update(cached.ctx, msg_ptr, message.size()) != 1 || EVP_MAC_final(cached.ctx, out, &size, sizeof out) != 1) {
     return Internal("HMAC-SHA256 failed in OpenSSL");
   }
   return std::string(reinterpret_cast<const char*>(out), size);
