@@ -376,9 +376,14 @@ class Run {
       item.target_etag = updated.etag;  // the version the gateway may show the source times for
       ++progress_->metadata_updated;
     } else {
-      item.state = ItemState::kCopying;
       ++item.attempts;
-      RETURN_IF_ERROR(journal_.Put(item));
+      // A copy in several requests is marked as started first; a file that goes in one request (a cheap put) is
+      // there whole or not at all, and needs no mark: a crash before its row says done copies it again either way.
+      bool one_request = info.size <= options_.block_size && target_.fs->capabilities().cheap_put;
+      if (!one_request) {
+        item.state = ItemState::kCopying;
+        RETURN_IF_ERROR(journal_.Put(item));
+      }
       TargetPlan plan = PlanTarget(mapped, meta, /*is_directory=*/false, target_.fs->capabilities());
       ASSIGN_OR_RETURN(CopiedFile copied, CopyFileContent(*source_.fs, source_path, info, *target_.fs, target_path,
                                                           plan.create, options_.verify_md5, context_));
