@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/defer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -298,11 +299,38 @@ class ServerImpl final : public Server {
   }
   void Dispatch(std::shared_ptr<Exchange> exchange) {
     ++requests_;
+    if (exchange->body_done() && TakeInlineSlot()) {
+      // The whole request is here: its handler runs on this connection thread, right after the current completion
+      // (defer queues it for this thread, outside the session's strand), and the session goes on on the same thread.
+      // A small exchange then costs no thread switch at all. A slot is always left free, so a handler that streams
+      // a large response still has a connection thread to run its writes.
+      asio::defer(ioc_.get_executor(), [this, exchange = std::move(exchange)] {
+        exchange->RunHandler(handler_);
+        ReleaseInlineSlot();
+        std::shared_ptr<Session> session = exchange->session();
+        asio::defer(session->executor(), [session, exchange] { session->OnExchangeDone(exchange); });
+      });
+      return;
+    }
     workers_.Submit([this, exchange = std::move(exchange)] {
       exchange->RunHandler(handler_);
       std::shared_ptr<Session> session = exchange->session();
       asio::post(session->executor(), [session, exchange] { session->OnExchangeDone(exchange); });
     });
+  }
+  bool TakeInlineSlot() {
+    int running = inline_running_.load();
+    const int slots = std::max(options_.io_threads, 1) - 1;
+    while (running < slots && !stopping_) {
+      if (inline_running_.compare_exchange_weak(running, running + 1)) return true;
+    }
+    return false;
+  }
+  void ReleaseInlineSlot() {
+    if (inline_running_.fetch_sub(1) == 1) {
+      std::lock_guard<std::mutex> lock(inline_mutex_);
+      inline_cv_.notify_all();
+    }
   }
   void CountTlsHandshake(bool resumed) {
     ++tls_handshakes_;
@@ -356,6 +384,9 @@ class ServerImpl final : public Server {
   std::unique_ptr<asio::ssl::context> tls_;
   uint16_t port_ = 0;
   internal::WorkerPool workers_;
+  std::atomic<int> inline_running_{0};  // handlers running on connection threads (Dispatch)
+  std::mutex inline_mutex_;
+  std::condition_variable inline_cv_;
   // Declared after everything sessions touch: destroying the io_context destroys pending handlers and with
   // them the last references to sessions.
   asio::io_context ioc_;
@@ -1123,6 +1154,10 @@ void ServerImpl::Stop(std::chrono::milliseconds grace) {
     ForEachSession([](Session& s) { s.ForceClose(); });
   }
   workers_.Shutdown();  // handlers now see I/O errors and return
+  {
+    std::unique_lock<std::mutex> lock(inline_mutex_);
+    inline_cv_.wait(lock, [this] { return inline_running_.load() == 0; });
+  }
   work_.reset();
   ioc_.stop();
   for (std::thread& t : io_threads_) t.join();

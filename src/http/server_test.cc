@@ -397,6 +397,36 @@ TEST_F(ServerTest, GracefulStopLetsAnInFlightRequestFinish) {
   EXPECT_FALSE(after.connected());
 }
 
+// Handlers of complete requests may run on a connection thread; blocked ones must still leave the server serving
+// every other connection (one connection thread always stays free, the rest go to the workers).
+TEST_F(ServerTest, BlockedHandlersDoNotHoldUpOtherConnections) {
+  Notification release;
+  std::atomic<int> blocked{0};
+  StartServer([&](Request& req, ResponseWriter& w) {
+    if (req.path == "/block") {
+      ++blocked;
+      release.Wait();
+    }
+    w.Send(200, {}, req.path).IgnoreError();
+  });
+  std::vector<std::unique_ptr<RawConnection>> blockers;
+  for (int i = 0; i < 4; ++i) {
+    blockers.push_back(std::make_unique<RawConnection>(server_->port()));
+    ASSERT_TRUE(blockers.back()->Send(Get("/block")));
+  }
+  for (int i = 0; i < 200 && blocked.load() < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(blocked.load(), 4);
+  for (int i = 0; i < 3; ++i) {
+    RawConnection quick(server_->port());
+    ASSERT_TRUE(quick.Send(Get("/quick")));
+    RawResponse r = quick.ReadResponse();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "/quick");
+  }
+  release.Notify();
+  for (auto& conn : blockers) EXPECT_EQ(conn->ReadResponse().body, "/block");
+}
+
 TEST_F(ServerTest, StopClosesRequestsStuckPastTheGrace) {
   Notification entered;
   Status read_status;
