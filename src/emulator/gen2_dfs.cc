@@ -316,7 +316,7 @@ Status Append(Gen2Request& r, Gen2Account& account, fs::FileSystem& store, http:
   RETURN_IF_ERROR(lease.Before(r, account));
   r.http->SetBodyLimit(kMaxAppendBytes);
   // Content-MD5 (transactional): the service refuses the append when the body does not match it.
-  Md5CheckingBody body(r.http->body(), r.Header("Content-MD5"));
+  Md5CheckingBody body(r.http->body(), r.Header("Content-MD5"), /*keep_digest=*/false);
   fs::AppendOptions options;
   options.flush = flush;
   auto end = store.Append(r.path, position, body, options);

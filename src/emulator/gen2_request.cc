@@ -171,10 +171,11 @@ Result<size_t> Md5CheckingBody::Read(char* buf, size_t n) {
   if (ended_) return size_t{0};
   ASSIGN_OR_RETURN(size_t got, body_.Read(buf, n));
   if (got > 0) {
-    md5_.Update(std::string_view(buf, got));
+    if (hashing_) md5_.Update(std::string_view(buf, got));
     return got;
   }
   ended_ = true;
+  if (!hashing_) return size_t{0};
   ASSIGN_OR_RETURN(std::string digest, md5_.Finish());
   digest_ = encoding::Base64Encode(digest);
   if (expected_ && *expected_ != digest_) {

@@ -84,8 +84,13 @@ class BodyStream final : public fs::InputStream {
 // store that consumes the stream commits nothing on a mismatch.
 class Md5CheckingBody final : public fs::InputStream {
  public:
-  Md5CheckingBody(http::BodyReader& body, std::optional<std::string> expected_md5)
-      : body_(body), expected_(std::move(expected_md5)), md5_(encoding::HashAlgorithm::kMd5) {}
+  // With `keep_digest` false the MD5 is computed only when there is one to check (an append without Content-MD5
+  // costs no hashing); md5() is then empty.
+  Md5CheckingBody(http::BodyReader& body, std::optional<std::string> expected_md5, bool keep_digest = true)
+      : body_(body),
+        expected_(std::move(expected_md5)),
+        hashing_(keep_digest || expected_.has_value()),
+        md5_(encoding::HashAlgorithm::kMd5) {}
   Result<size_t> Read(char* buf, size_t n) override;
   std::optional<uint64_t> RemainingSize() const override { return ended_ ? 0 : body_.Remaining(); }
   // Base64 MD5 of the whole body; valid once the stream has ended.
@@ -94,6 +99,7 @@ class Md5CheckingBody final : public fs::InputStream {
  private:
   http::BodyReader& body_;
   std::optional<std::string> expected_;
+  bool hashing_;
   encoding::Hasher md5_;
   std::string digest_;
   bool ended_ = false;
