@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <future>
+#include <optional>
 #include <vector>
 
 #include "encoding/base64.h"
@@ -9,6 +10,8 @@
 
 namespace lakeshift::migrate {
 namespace {
+
+constexpr int64_t kSmallFileBytes = 1 << 20;  // read into a buffer of its own, not one from the block pool
 
 // Reads [offset, offset + length) of the source into `buffer`. With an etag, only that version (a file read in
 // several ranges must not mix versions); without one, as the file is now (its listed size known, so remote stores
@@ -66,17 +69,21 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
   CopiedFile copied;
   if (size <= block && target.capabilities().cheap_put) {
     // One block on a target with a cheap whole-file write (Gen2's Put Blob): read, hash, put. The target
-    // checks the bytes against the MD5 and stores it, so nothing is read back.
-    BufferPool::Lease buffer = context.buffers->Acquire();
-    buffer->clear();
-    if (size > 0) RETURN_IF_ERROR(ReadRange(source, source_path, /*etag=*/"", 0, size, *buffer, context.rate));
-    md5.Update(*buffer);
+    // checks the bytes against the MD5 and stores it, so nothing is read back. A small file reads into its own
+    // buffer (at most kSmallFileBytes per file worker), so small files never wait for the block pool.
+    std::optional<BufferPool::Lease> lease;
+    std::string own;
+    if (size > kSmallFileBytes) lease.emplace(context.buffers->Acquire());
+    std::string& buffer = lease ? **lease : own;
+    buffer.clear();
+    if (size > 0) RETURN_IF_ERROR(ReadRange(source, source_path, /*etag=*/"", 0, size, buffer, context.rate));
+    md5.Update(buffer);
     ASSIGN_OR_RETURN(std::string digest, md5.Finish());
     copied.content_md5 = encoding::Base64Encode(digest);
     fs::PutOptions put;
     put.create = std::move(options);
     put.content_md5 = copied.content_md5;
-    fs::StringInputStream in(*buffer);
+    fs::StringInputStream in(buffer);
     ASSIGN_OR_RETURN(copied.target, target.PutFile(target_path, in, put));
     return copied;
   }
