@@ -1,7 +1,7 @@
 #include "encoding/digest.h"
 
-#include <openssl/evp.h>
 #include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/params.h>
 
 #include <array>
@@ -102,7 +102,8 @@ Result<std::string> HmacSha256(std::string_view key, std::string_view message) {
   const auto* msg_ptr = message.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(message.data());
   unsigned char out[EVP_MAX_MD_SIZE];
   size_t size = 0;
-  if (EVP_MAC_update(cached.ctx, msg_ptr, message.size()) != 1 || EVP_MAC_final(cached.ctx, out, &size, sizeof out) != 1) {
+  if (EVP_MAC_update(cached.ctx, msg_ptr, message.size()) != 1 ||
+      EVP_MAC_final(cached.ctx, out, &size, sizeof out) != 1) {
     return Internal("HMAC-SHA256 failed in OpenSSL");
   }
   return std::string(reinterpret_cast<const char*>(out), size);

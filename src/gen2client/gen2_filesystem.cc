@@ -15,7 +15,7 @@ namespace {
 constexpr size_t kAppendChunk = 16ULL << 20;  // bytes per append request (bounded memory, Content-Length)
 // Files up to this size are written with one Put Blob (the service takes up to 5000 MiB in one).
 constexpr uint64_t kPutBlobLimit = 256ULL << 20;
-constexpr int64_t kReadChunk = 8LL << 20;     // bytes per ranged GET of a read stream
+constexpr int64_t kReadChunk = 8LL << 20;  // bytes per ranged GET of a read stream
 constexpr size_t kMaxRememberedTokens = 4096;
 
 void SetConditions(http::Headers& h, const fs::Conditions& c, std::string_view prefix = "") {
@@ -450,7 +450,8 @@ Result<fs::FileInfo> Gen2FileSystem::CreateFile(std::string_view raw, const fs::
   if (!o.overwrite) conditions.if_none_match = "*";
   SetConditions(call.headers, conditions);
   auto created = client_->Send(call);
-  if (!created.ok() && created.status().code() == StatusCode::kConflict) return ExplainFileConflict(p, created.status());
+  if (!created.ok() && created.status().code() == StatusCode::kConflict)
+    return ExplainFileConflict(p, created.status());
   RETURN_IF_ERROR(created.status());
   ForgetStaged(p, 0);
   if (!o.return_info) return WrittenInfo(p, 0, created->headers);

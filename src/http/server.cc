@@ -1069,10 +1069,12 @@ Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const ServerOptions& 
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // AES-128-GCM first: as safe for this use, and half again as fast as AES-256-GCM, which OpenSSL would pick;
   // every byte of a migration through the emulators or the gateway is encrypted and decrypted twice.
-  if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") != 1 ||
-      SSL_CTX_set_cipher_list(ctx,
-                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-                              "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
+  if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256") !=
+          1 ||
+      SSL_CTX_set_cipher_list(
+          ctx,
+          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+          "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
     return Internal("TLS cipher configuration refused by OpenSSL: " + OpenSslReasons());
   }
   // An encrypted key must fail, not prompt on the terminal (OpenSSL's default callback does).

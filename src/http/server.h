@@ -116,8 +116,8 @@ struct ServerOptions {
   uint64_t default_body_limit = uint64_t{256} * 1024 * 1024;  // larger bodies get 413; Request::SetBodyLimit overrides
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};  // per socket operation, and between requests
   // Request bodies (with a Content-Length) up to this size are read whole before the handler runs, and complete
-  // responses (ResponseWriter::Send, or Start with a Content-Length) up to it are written after the handler returns: small requests then cost
-  // no round trips between the connection's thread and the handler's. 0 streams everything.
+  // responses (ResponseWriter::Send, or Start with a Content-Length) up to it are written after the handler returns:
+  // small requests then cost no round trips between the connection's thread and the handler's. 0 streams everything.
   uint64_t buffered_body_bytes = uint64_t{64} * 1024;
   // One line per request: <remote> "<METHOD> <path?query>" <status> <req-bytes> <resp-bytes> <ms>ms, secret
   // query values redacted. Null => logged with LOG_INFO.

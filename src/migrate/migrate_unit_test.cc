@@ -102,8 +102,7 @@ TEST(JournalTest, ConcurrentPutsAreAllCommitted) {
   auto j = OpenSqliteJournal(file);
   ASSERT_TRUE(j.ok());
   int rows = 0;
-  ASSERT_TRUE((*j)
-                  ->ForEach([&](const JournalItem& item) {
+  ASSERT_TRUE((*j)->ForEach([&](const JournalItem& item) {
                     ++rows;
                     int w = std::stoi(item.path.substr(2));
                     int i = std::stoi(item.path.substr(item.path.find("/f") + 2));

@@ -164,8 +164,10 @@ TEST_P(FileSystemConformance, PutFileCarriesOwnerAclPropertiesAndExpiry) {
   if (!caps().acls || !caps().set_owner || caps().host_accounts) GTEST_SKIP();
   const std::string oid = "3883e0e8-9ad3-440d-b6f6-6ed492ae1ae7";
   fs::CreateOptions dir;
-  dir.acl = *acl::ParseAclSpec("user::rwx,group::r-x,other::---,default:user::rwx,default:group::r-x,"
-                               "default:other::---,default:user:" + oid + ":rwx");
+  dir.acl = *acl::ParseAclSpec(
+      "user::rwx,group::r-x,other::---,default:user::rwx,default:group::r-x,"
+      "default:other::---,default:user:" +
+      oid + ":rwx");
   ASSERT_OK(fs().CreateDirectory("/d", dir));
   fs::StringInputStream data("payload");
   fs::PutOptions put;
