@@ -144,7 +144,7 @@ Status Open(Call& c) {
   // its first request) still gets its error answered, not a 200 cut short.
   // One buffer for the whole answer up to 8 MiB (uninitialised: only what is read is touched), so a remote
   // store can read its range straight into it.
-  const size_t size = static_cast<size_t>(std::clamp<int64_t>(handle.length, 64 * 1024, 8 << 20));
+  const size_t size = static_cast<size_t>(std::clamp<int64_t>(handle.length, int64_t{64} * 1024, int64_t{8} << 20));
   std::unique_ptr<char[]> buf(new char[size]);
   ASSIGN_OR_RETURN(size_t n, handle.stream->Read(buf.get(), size));
   http::Headers h = c.Headers();
@@ -392,14 +392,14 @@ Status SetOwner(Call& c) {
   if (!change.owner && !change.group) {
     return MakeError(400, "IllegalArgumentException", "SETOWNER needs owner or group");
   }
-  return ChangeAccess(c, std::move(change));
+  return ChangeAccess(c, change);
 }
 
 Status SetPermission(Call& c) {
   fs::AccessControlChange change;
   ASSIGN_OR_RETURN(std::optional<acl::Mode> mode, PermissionParam(c.r));
   change.mode = mode.value_or(0770);  // Gen1 sets 770 when the permission is missing or empty
-  return ChangeAccess(c, std::move(change));
+  return ChangeAccess(c, change);
 }
 
 Status AclChange(Call& c, fs::AclOp op) {
@@ -408,7 +408,7 @@ Status AclChange(Call& c, fs::AclOp op) {
   if (op == fs::AclOp::kSet || op == fs::AclOp::kModify || op == fs::AclOp::kRemoveEntries) {
     ASSIGN_OR_RETURN(change.acl_entries, AclSpecParam(c.r, op != fs::AclOp::kRemoveEntries));
   }
-  return ChangeAccess(c, std::move(change));
+  return ChangeAccess(c, change);
 }
 
 Status SetTimes(Call& c) {
