@@ -62,15 +62,15 @@ using ErrorCode = beast::error_code;
 using internal::Framing;
 
 // Request bodies left unread by a handler are drained (to keep the connection) up to this size.
-constexpr uint64_t kDrainLimit = 1024 * 1024;
+constexpr uint64_t kDrainLimit = uint64_t{1024} * 1024;
 // When closing with unread input, keep reading (and discarding) this long so the client sees our response
 // instead of a reset.
 constexpr auto kLingerTimeout = std::chrono::seconds(2);
-constexpr uint64_t kLingerLimit = 16 * 1024 * 1024;
+constexpr uint64_t kLingerLimit = uint64_t{16} * 1024 * 1024;
 // How long a TLS close waits for the client's close_notify (or its FIN) after sending ours.
 constexpr auto kTlsShutdownTimeout = std::chrono::seconds(1);
-constexpr size_t kScratchSize = 64 * 1024;
-constexpr size_t kBodyReadSize = 256 * 1024;
+constexpr size_t kScratchSize = size_t{64} * 1024;
+constexpr size_t kBodyReadSize = size_t{256} * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 class ServerImpl;
@@ -404,7 +404,7 @@ template <typename... StreamArgs>
 StreamSession<Stream>::StreamSession(ServerImpl& server, StreamArgs&&... args)
     : server_(server),
       stream_(std::forward<StreamArgs>(args)...),
-      buffer_(std::max(server.options().max_header_bytes + 16 * 1024, kBodyReadSize)) {
+      buffer_(std::max(server.options().max_header_bytes + size_t{16} * 1024, kBodyReadSize)) {
   ErrorCode ec;
   tcp::endpoint endpoint = tcp().socket().remote_endpoint(ec);
   remote_ =
@@ -641,7 +641,7 @@ void StreamSession<Stream>::ReadBodySome(char* buf, size_t n, OpDone done, size_
   // Beast reads at most the buffer's free capacity per syscall: make reads of large bodies large.
   size_t want = kBodyReadSize;
   if (auto remaining = parser_->content_length_remaining()) {
-    want = static_cast<size_t>(std::clamp<uint64_t>(*remaining, 16 * 1024, kBodyReadSize));
+    want = static_cast<size_t>(std::clamp<uint64_t>(*remaining, uint64_t{16} * 1024, kBodyReadSize));
   }
   if (buffer_.capacity() < want) buffer_.reserve(std::min(want, buffer_.max_size()));
   auto& body = parser_->get().body();
@@ -1005,11 +1005,8 @@ void Exchange::FinishAfterHandler(bool threw) {
     std::string body = std::to_string(status) + " " + std::string(ReasonPhrase(status)) + "\n";
     Send(status, Headers{{"Content-Type", "text/plain"}}, body).IgnoreError();
   } else if (!finished_) {
-    if (threw) {
-      must_close_ = true;  // the body is truncated: only closing tells the client
-    } else if (!Finish().ok()) {
-      must_close_ = true;
-    }
+    // A handler that threw left the body truncated (Finish is not tried): only closing tells the client.
+    if (threw || !Finish().ok()) must_close_ = true;
   }
 }
 
