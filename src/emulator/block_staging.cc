@@ -278,13 +278,25 @@ Status BlockStaging::SetCommitted(const std::string& path, const CommittedBlocks
 }
 
 Status BlockStaging::Forget(const std::string& path, bool subtree) {
+  // The path itself, or also everything below it (paths from "<path>/" up to, not including, "<path>0": '0'
+  // follows '/'); both forms can use the tables' path indexes.
+  const std::string match =
+      subtree ? "(path = ?1 OR (path > ?1 || '/' AND path < ?1 || '0'))" : std::string("path = ?1");
   std::lock_guard<std::mutex> lock(mu_);
+  // Most writes (every Put Blob, every DFS create) find nothing to forget: they then take no write transaction.
+  ASSIGN_OR_RETURN(store::Statement * probe, db_->Prepare("SELECT EXISTS(SELECT 1 FROM uncommitted WHERE " + match +
+                                                          ") OR EXISTS(SELECT 1 FROM committed WHERE " + match + ")"));
+  probe->Bind(1, path);
+  ASSIGN_OR_RETURN(bool row, probe->Step());
+  bool any = row && probe->Int(0) != 0;
+  probe->Reset();
+  if (!any) return Status::Ok();
   store::Transaction tx(*db_);
   RETURN_IF_ERROR(tx.Begin());
   for (const char* sql : {"INSERT OR IGNORE INTO unlink SELECT data_key FROM uncommitted WHERE ",
                           "DELETE FROM uncommitted WHERE ", "DELETE FROM committed WHERE "}) {
-    ASSIGN_OR_RETURN(store::Statement * s, db_->Prepare(std::string(sql) + kPathMatch));
-    s->Bind(1, path).Bind(2, int64_t{subtree ? 1 : 0});
+    ASSIGN_OR_RETURN(store::Statement * s, db_->Prepare(sql + match));
+    s->Bind(1, path);
     RETURN_IF_ERROR(s->Run());
   }
   RETURN_IF_ERROR(tx.Commit());
