@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 #include "common/log.h"
 #include "common/path.h"
 #include "encoding/time_format.h"
+#include "gen2/list_paths_json.h"
 #include "gen2/wire.h"
 
 namespace lakeshift::gen2client {
@@ -123,27 +123,6 @@ fs::FileInfo WrittenInfo(std::string path, int64_t size, const http::Headers& h)
   return info;
 }
 
-// One entry of a List Paths answer, its values as text (the service sends numbers as strings, the emulator and
-// older versions as numbers; booleans likewise).
-struct ListEntry {
-  std::string name, is_directory, content_length, owner, group, permissions, last_modified, creation_time, expiry_time,
-      etag;
-
-  std::string* Field(std::string_view key) {
-    if (key == "name") return &name;
-    if (key == "isDirectory") return &is_directory;
-    if (key == "contentLength") return &content_length;
-    if (key == "owner") return &owner;
-    if (key == "group") return &group;
-    if (key == "permissions") return &permissions;
-    if (key == "lastModified") return &last_modified;
-    if (key == "creationTime") return &creation_time;
-    if (key == "expiryTime") return &expiry_time;
-    if (key == "etag") return &etag;
-    return nullptr;
-  }
-};
-
 int64_t TextInt(const std::string& text) {
   if (text.empty()) return 0;
   char* end = nullptr;
@@ -152,7 +131,7 @@ int64_t TextInt(const std::string& text) {
 }
 
 // Fills a default-constructed FileInfo (built in place in the page's vector: pages hold thousands).
-void InfoFromListEntry(ListEntry& e, fs::FileInfo& info) {
+void InfoFromListEntry(gen2::ListPathsEntry& e, fs::FileInfo& info) {
   info.path.reserve(e.name.size() + 1);
   info.path = "/";
   info.path += e.name;
@@ -169,71 +148,6 @@ void InfoFromListEntry(ListEntry& e, fs::FileInfo& info) {
   if (int64_t ticks = TextInt(e.expiry_time)) info.expiry_time_ms = encoding::FiletimeToEpochMillis(ticks);
   info.etag = gen2::UnquoteEtag(e.etag);
 }
-
-// Reads a List Paths answer ({"paths":[{...},...]}) straight into FileInfo entries, without building a JSON tree
-// (pages hold thousands of entries; the tree was most of a listing's CPU).
-class ListPathsReader {
- public:
-  explicit ListPathsReader(std::vector<fs::FileInfo>& out) : out_(out) {}
-  bool saw_paths() const { return saw_paths_; }
-
-  bool null() { return Value(""); }
-  bool boolean(bool v) { return Value(v ? "true" : "false"); }
-  bool number_integer(int64_t v) { return Value(std::to_string(v)); }
-  bool number_unsigned(uint64_t v) { return Value(std::to_string(v)); }
-  bool number_float(double /*v*/, const std::string& text) { return Value(text); }
-  bool string(std::string& v) { return Value(std::move(v)); }
-  bool binary(nlohmann::json::binary_t& /*v*/) { return Value(""); }
-  bool start_object(std::size_t /*n*/) {
-    ++depth_;
-    if (depth_ == 2 && in_paths_) entry_ = ListEntry{};
-    field_ = nullptr;
-    return true;
-  }
-  bool end_object() {
-    if (depth_ == 2 && in_paths_) InfoFromListEntry(entry_, out_.emplace_back());
-    --depth_;
-    field_ = nullptr;
-    return true;
-  }
-  bool start_array(std::size_t /*n*/) {
-    if (depth_ == 1 && key_ == "paths") {
-      in_paths_ = true;
-      saw_paths_ = true;
-    }
-    ++array_depth_;
-    return true;
-  }
-  bool end_array() {
-    --array_depth_;
-    if (depth_ == 1) in_paths_ = false;
-    return true;
-  }
-  bool key(std::string& k) {
-    key_ = k;
-    field_ = depth_ == 2 && in_paths_ && array_depth_ == 1 ? entry_.Field(k) : nullptr;
-    return true;
-  }
-  bool parse_error(std::size_t /*position*/, const std::string& /*token*/, const nlohmann::detail::exception& /*e*/) {
-    return false;
-  }
-
- private:
-  bool Value(std::string v) {
-    if (field_ != nullptr) *field_ = std::move(v);
-    field_ = nullptr;
-    return true;
-  }
-
-  std::vector<fs::FileInfo>& out_;
-  int depth_ = 0;
-  int array_depth_ = 0;
-  bool in_paths_ = false;
-  bool saw_paths_ = false;
-  std::string key_;
-  ListEntry entry_;
-  std::string* field_ = nullptr;
-};
 
 // "dir/sub" relative to the listed directory, the form continuations take.
 std::string RelativeTo(const std::string& dir, const std::string& path) {
@@ -381,10 +295,9 @@ Result<fs::ListPage> Gen2FileSystem::ListFrom(const std::string& dir, const fs::
     RETURN_IF_ERROR(r.status());
     const size_t before = page.entries.size();
     page.entries.reserve(before + std::min<size_t>(static_cast<size_t>(max) - before, 5000));
-    ListPathsReader reader(page.entries);
-    if (!nlohmann::json::sax_parse(r->body, &reader) || !reader.saw_paths()) {
-      return Internal("List Paths of " + dir + ": the answer is not {\"paths\":[...]}");
-    }
+    Status parsed = gen2::ParseListPaths(
+        r->body, [&](gen2::ListPathsEntry& e) { InfoFromListEntry(e, page.entries.emplace_back()); });
+    if (!parsed.ok()) return Internal("List Paths of " + dir + ": " + parsed.message());
     if (skipping) {
       auto skipped =
           std::remove_if(page.entries.begin() + static_cast<std::ptrdiff_t>(before), page.entries.end(),
