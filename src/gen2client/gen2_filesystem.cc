@@ -27,12 +27,14 @@ void SetConditions(http::Headers& h, const fs::Conditions& c, std::string_view p
   if (c.if_unmodified_since_ms) h.Set(p + "If-Unmodified-Since", encoding::FormatRfc1123(*c.if_unmodified_since_ms));
 }
 
-void SetContentHeaders(http::Headers& h, const fs::ContentHeaders& c) {
-  if (!c.content_type.empty()) h.Set("x-ms-content-type", c.content_type);
-  if (!c.content_encoding.empty()) h.Set("x-ms-content-encoding", c.content_encoding);
-  if (!c.content_language.empty()) h.Set("x-ms-content-language", c.content_language);
-  if (!c.content_disposition.empty()) h.Set("x-ms-content-disposition", c.content_disposition);
-  if (!c.cache_control.empty()) h.Set("x-ms-cache-control", c.cache_control);
+// The content headers as DFS names them ("x-ms-content-type", ...), or the Blob endpoint with prefix "x-ms-blob-".
+void SetContentHeaders(http::Headers& h, const fs::ContentHeaders& c, std::string_view prefix = "x-ms-") {
+  const std::string p(prefix);
+  if (!c.content_type.empty()) h.Set(p + "content-type", c.content_type);
+  if (!c.content_encoding.empty()) h.Set(p + "content-encoding", c.content_encoding);
+  if (!c.content_language.empty()) h.Set(p + "content-language", c.content_language);
+  if (!c.content_disposition.empty()) h.Set(p + "content-disposition", c.content_disposition);
+  if (!c.cache_control.empty()) h.Set(p + "cache-control", c.cache_control);
 }
 
 // "rwxr-x---+" -> mode bits, sticky bit and the extended-ACL marker.
@@ -107,15 +109,6 @@ class StreamBodySource final : public http::BodySource {
 };
 
 // What a create or flush answer tells about the file it wrote (ETag and Last-Modified), without a HEAD.
-// The content headers as the Blob endpoint names them.
-void SetBlobContentHeaders(http::Headers& h, const fs::ContentHeaders& c) {
-  if (!c.content_type.empty()) h.Set("x-ms-blob-content-type", c.content_type);
-  if (!c.content_encoding.empty()) h.Set("x-ms-blob-content-encoding", c.content_encoding);
-  if (!c.content_language.empty()) h.Set("x-ms-blob-content-language", c.content_language);
-  if (!c.content_disposition.empty()) h.Set("x-ms-blob-content-disposition", c.content_disposition);
-  if (!c.cache_control.empty()) h.Set("x-ms-blob-cache-control", c.cache_control);
-}
-
 fs::FileInfo WrittenInfo(std::string path, int64_t size, const http::Headers& h) {
   fs::FileInfo info = fs::KnownFile(std::move(path), size);
   info.modification_time_ms = TimeHeader(h, "Last-Modified");
@@ -572,7 +565,7 @@ Result<fs::FileInfo> Gen2FileSystem::PutFile(std::string_view raw, fs::InputStre
   call.blob = true;
   call.headers.Set("x-ms-blob-type", "BlockBlob");
   for (const auto& [name, value] : o.properties) call.headers.Set("x-ms-meta-" + name, value);
-  SetBlobContentHeaders(call.headers, o.content);
+  SetContentHeaders(call.headers, o.content, "x-ms-blob-");
   if (options.content_md5) {
     call.headers.Set("Content-MD5", *options.content_md5);
     call.headers.Set("x-ms-blob-content-md5", *options.content_md5);
@@ -779,7 +772,7 @@ Result<fs::FileInfo> Gen2FileSystem::SetContentMd5(std::string_view raw, std::st
   DfsCall call = CallFor("PUT", p);
   call.blob = true;
   call.query = {{"comp", "properties"}};
-  SetBlobContentHeaders(call.headers, info.content);
+  SetContentHeaders(call.headers, info.content, "x-ms-blob-");
   if (!content_md5.empty()) call.headers.Set("x-ms-blob-content-md5", std::string(content_md5));
   SetConditions(call.headers, conditions);
   RETURN_IF_ERROR(client_->Send(call).status());
