@@ -379,8 +379,7 @@ class Run {
       ++item.attempts;
       // A copy in several requests is marked as started first; a file that goes in one request (a cheap put) is
       // there whole or not at all, and needs no mark: a crash before its row says done copies it again either way.
-      bool one_request = info.size <= options_.block_size && target_.fs->capabilities().cheap_put;
-      if (!one_request) {
+      if (!CopiedInOneRequest(info.size, options_.block_size, *target_.fs)) {
         item.state = ItemState::kCopying;
         RETURN_IF_ERROR(journal_.Put(item));
       }

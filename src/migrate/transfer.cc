@@ -53,6 +53,10 @@ Status AppendBlock(fs::FileSystem& target, const std::string& path, int64_t offs
 
 }  // namespace
 
+bool CopiedInOneRequest(int64_t size, int64_t block_size, const fs::FileSystem& target) {
+  return size <= block_size && target.capabilities().cheap_put;
+}
+
 Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& source_path,
                                    const fs::FileInfo& source_info, fs::FileSystem& target,
                                    const std::string& target_path, const fs::CreateOptions& create, bool verify,
@@ -67,7 +71,7 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
   options.return_info = false;
   encoding::Hasher md5(encoding::HashAlgorithm::kMd5);
   CopiedFile copied;
-  if (size <= block && target.capabilities().cheap_put) {
+  if (CopiedInOneRequest(size, block, target)) {
     // One block on a target with a cheap whole-file write (Gen2's Put Blob): read, hash, put. The target
     // checks the bytes against the MD5 and stores it, so nothing is read back. A small file reads into its own
     // buffer (at most kSmallFileBytes per file worker), so small files never wait for the block pool.

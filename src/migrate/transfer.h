@@ -30,6 +30,10 @@ struct CopiedFile {
 // kPreconditionFailed), and flushes. With `verify`, the target's committed size and stored Content-MD5 must
 // match what was read. A file of one block goes to a target with Capabilities::cheap_put in one PutFile, which
 // the target checks against the MD5 of what was read.
+// Whether CopyFileContent copies this file in one request (a PutFile to a target with Capabilities::cheap_put):
+// it is then on the target whole or not at all.
+bool CopiedInOneRequest(int64_t size, int64_t block_size, const fs::FileSystem& target);
+
 Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& source_path,
                                    const fs::FileInfo& source_info, fs::FileSystem& target,
                                    const std::string& target_path, const fs::CreateOptions& create, bool verify,
