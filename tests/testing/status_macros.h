@@ -20,3 +20,10 @@
     const auto& _res_ = (expr);                                                                                  \
     EXPECT_EQ(::lakeshift::StatusOf(_res_).code(), (expected)) << #expr << ": " << ::lakeshift::StatusOf(_res_); \
   } while (false)
+// Declares `lhs` from a Result, failing the test (and returning) when it holds an error.
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  ASSERT_OK_AND_ASSIGN_IMPL(LAKESHIFT_CONCAT(_assert_result_, __LINE__), lhs, expr)
+#define ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr)         \
+  auto tmp = (expr);                                      \
+  ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status(); \
+  lhs = std::move(tmp).value()
