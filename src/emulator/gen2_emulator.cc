@@ -39,6 +39,7 @@ class Gen2EmulatorImpl final : public Gen2Emulator {
   Status Listen() {
     http::ServerOptions server_options;
     server_options.host = options_.host;
+    server_options.thread_name = "gen2";
     server_options.port = options_.port;
     server_options.worker_threads = options_.worker_threads;
     server_options.tls_cert_file = options_.tls_cert_file;

@@ -66,6 +66,7 @@ class LocalEmulatorsImpl final : public LocalEmulators {
     ASSIGN_OR_RETURN(provider_, identity::IdentityProvider::Open(provider_options));
     http::ServerOptions identity_server;
     identity_server.host = o.host;
+    identity_server.thread_name = "identity";
     identity_server.port = o.identity_port;
     identity_server.tls_cert_file = cert_file_;
     identity_server.tls_key_file = key_file_;

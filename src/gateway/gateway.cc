@@ -78,6 +78,7 @@ class GatewayImpl final : public Gateway {
 
     http::ServerOptions so;
     so.host = options_.host;
+    so.thread_name = "gateway";
     so.port = options_.port;
     so.worker_threads = options_.worker_threads;
     so.tls_cert_file = options_.tls_cert_file;

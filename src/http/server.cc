@@ -258,7 +258,7 @@ class ServerImpl final : public Server {
       : options_(std::move(options)),
         handler_(std::move(handler)),
         tls_(std::move(tls)),
-        workers_(options_.worker_threads),
+        workers_(options_.worker_threads, options_.thread_name),
         ioc_(std::max(options_.io_threads, 1)),
         acceptor_(asio::make_strand(ioc_)),
         accept_retry_(acceptor_.get_executor()),
@@ -1112,7 +1112,10 @@ Status ServerImpl::Listen() {
   port_ = acceptor_.local_endpoint(ec).port();
   asio::post(acceptor_.get_executor(), [this] { DoAccept(); });
   for (int i = 0; i < std::max(options_.io_threads, 1); ++i) {
-    io_threads_.emplace_back([this] { ioc_.run(); });
+    io_threads_.emplace_back([this] {
+      internal::NameThisThread(options_.thread_name + "-io");
+      ioc_.run();
+    });
   }
   return Status::Ok();
 }

@@ -112,6 +112,8 @@ struct ServerOptions {
   uint16_t port = 0;  // 0 = pick a free port; Server::port() tells which
   int io_threads = 2;
   int worker_threads = 16;
+  // Threads are named "<thread_name>-io" and "<thread_name>-work" (shown by top -H, perf, /proc); at most 9 chars.
+  std::string thread_name = "http";
   size_t max_header_bytes = size_t{64} * 1024;                // larger request heads get 431
   uint64_t default_body_limit = uint64_t{256} * 1024 * 1024;  // larger bodies get 413; Request::SetBodyLimit overrides
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(120)};  // per socket operation, and between requests

@@ -1,5 +1,7 @@
 // Server pieces that need no Beast: in-memory readers/writers, head formatting, access log, worker pool.
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -186,9 +188,18 @@ std::string FormatAccessLine(std::string_view remote, std::string_view method, s
   return line;
 }
 
-WorkerPool::WorkerPool(int threads) {
+void NameThisThread(const std::string& name) {
+  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+}
+
+WorkerPool::WorkerPool(int threads, const std::string& thread_name) {
   threads_.reserve(static_cast<size_t>(std::max(threads, 1)));
-  for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this] { Loop(); });
+  for (int i = 0; i < std::max(threads, 1); ++i) {
+    threads_.emplace_back([this, name = thread_name + "-work"] {
+      NameThisThread(name);
+      Loop();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() {

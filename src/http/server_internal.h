@@ -33,10 +33,13 @@ Status FormatResponseHead(int status, const Headers& headers, Framing framing, c
 std::string FormatAccessLine(std::string_view remote, std::string_view method, std::string_view target, int status,
                              uint64_t request_bytes, uint64_t response_bytes, int64_t millis);
 
+// Names the calling thread (Linux keeps 15 characters).
+void NameThisThread(const std::string& name);
+
 // Fixed pool of threads running submitted tasks in FIFO order.
 class WorkerPool {
  public:
-  explicit WorkerPool(int threads);
+  WorkerPool(int threads, const std::string& thread_name);
   ~WorkerPool();  // Shutdown()
   void Submit(std::function<void()> task);
   // Runs every queued task, then joins the threads. Idempotent.

@@ -2,10 +2,10 @@
 // WAL mode commits them far faster than the network moves files).
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <vector>
 
+#include "common/group_commit.h"
 #include "migrate/journal.h"
 #include "store/sqlite.h"
 
@@ -138,33 +138,9 @@ class SqliteJournal final : public Journal {
     return std::optional<JournalItem>(std::move(item));
   }
 
-  // Group commit: concurrent Puts share one transaction. The first writer to find no commit running becomes the
-  // leader, writes every queued item and commits once; the others wait for that commit. A Put returns only once its
-  // row is committed, as before, but the many workers of a migration no longer pay a commit each.
-  Status Put(const JournalItem& item) override {
-    QueuedPut mine{&item};
-    std::unique_lock queue_lock(queue_mu_);
-    queue_.push_back(&mine);
-    while (!mine.done) {
-      if (committing_) {
-        queue_cv_.wait(queue_lock);
-        continue;
-      }
-      committing_ = true;
-      std::vector<QueuedPut*> batch;
-      batch.swap(queue_);
-      queue_lock.unlock();
-      {
-        std::lock_guard lock(mu_);
-        WriteBatch(batch);
-      }
-      queue_lock.lock();
-      for (QueuedPut* put : batch) put->done = true;
-      committing_ = false;
-      queue_cv_.notify_all();
-    }
-    return mine.result;
-  }
+  // Group commit (common/group_commit.h): concurrent Puts share one transaction. A Put returns only once its row
+  // is committed, as before, but the many workers of a migration no longer pay a commit each.
+  Status Put(const JournalItem& item) override { return puts_.Submit(item); }
 
   Result<std::unordered_map<std::string, JournalItem>> GetByTargetPaths(
       const std::vector<std::string>& target_paths) override {
@@ -252,24 +228,21 @@ class SqliteJournal final : public Journal {
   }
 
  private:
-  struct QueuedPut {
-    const JournalItem* item;
-    Status result;
-    bool done = false;
-  };
+  using PutBatch = std::vector<GroupCommit<JournalItem>::Entry*>;
 
   // One transaction for a batch of Puts; each gets its own statement's outcome, or the commit's failure.
-  void WriteBatch(const std::vector<QueuedPut*>& batch) {
+  void WriteBatch(const PutBatch& batch) {
+    std::lock_guard lock(mu_);
     Status begun = db_->Begin();
     if (!begun.ok()) {
-      for (QueuedPut* put : batch) put->result = begun;
+      for (auto* put : batch) put->result = begun;
       return;
     }
-    for (QueuedPut* put : batch) put->result = InsertLocked(*put->item);
+    for (auto* put : batch) put->result = InsertLocked(*put->item);
     Status committed = db_->Commit();
     if (!committed.ok()) {
       db_->Rollback();
-      for (QueuedPut* put : batch) put->result = committed;
+      for (auto* put : batch) put->result = committed;
     }
   }
 
@@ -313,10 +286,7 @@ class SqliteJournal final : public Journal {
 
   std::mutex mu_;  // the connection
   std::unique_ptr<Database> db_;
-  std::mutex queue_mu_;  // the Puts waiting for a commit
-  std::condition_variable queue_cv_;
-  std::vector<QueuedPut*> queue_;
-  bool committing_ = false;
+  GroupCommit<JournalItem> puts_{[this](const PutBatch& batch) { WriteBatch(batch); }};
 };
 
 }  // namespace

@@ -82,42 +82,17 @@ Status LocalStore::Impl::ProcessUnlinks() {
   return tx.Commit();
 }
 
-Status LocalStore::Impl::RunWrite(const std::function<Status(int64_t)>& change) {
-  QueuedWrite me{&change, Status::Ok(), false};
-  std::unique_lock<std::mutex> queue_lock(queue_mu);
-  write_queue.push_back(&me);
-  while (!me.done) {
-    if (write_leader) {
-      queue_cv.wait(queue_lock);
-      continue;
-    }
-    write_leader = true;
-    std::vector<QueuedWrite*> batch;
-    batch.swap(write_queue);
-    queue_lock.unlock();
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      ApplyBatch(batch);
-    }
-    queue_lock.lock();
-    for (QueuedWrite* w : batch) w->done = true;
-    write_leader = false;
-    queue_cv.notify_all();
-  }
-  return me.result;
-}
-
-void LocalStore::Impl::ApplyBatch(const std::vector<QueuedWrite*>& batch) {
+void LocalStore::Impl::ApplyBatch(const std::vector<GroupCommit<WriteChange>::Entry*>& batch) {
   Transaction tx(*db);
   Status begun = BeginWrite(tx, Now());
   if (!begun.ok()) {
-    for (QueuedWrite* w : batch) w->result = begun;
+    for (auto* w : batch) w->result = begun;
     return;
   }
-  for (QueuedWrite* w : batch) {
+  for (auto* w : batch) {
     w->result = db->Run("SAVEPOINT write");
     if (!w->result.ok()) continue;
-    w->result = (*w->change)(Now());
+    w->result = (*w->item)(Now());
     if (w->result.ok()) {
       w->result = db->Run("RELEASE write");
     } else {
@@ -127,7 +102,7 @@ void LocalStore::Impl::ApplyBatch(const std::vector<QueuedWrite*>& batch) {
   }
   Status committed = tx.Commit();
   if (!committed.ok()) {
-    for (QueuedWrite* w : batch) {
+    for (auto* w : batch) {
       if (w->result.ok()) w->result = committed;
     }
     return;  // the transaction's destructor rolls every change back

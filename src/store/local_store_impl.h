@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/group_commit.h"
 #include "store/content_files.h"
 #include "store/local_store.h"
 #include "store/node_table.h"
@@ -154,18 +155,13 @@ struct LocalStore::Impl {
 
   Status ProcessUnlinks();
 
-  // Group commit. A write hands its change to RunWrite; one writer at a time (the leader) takes every change
-  // queued so far and applies them under the store lock in one transaction, each inside its own savepoint (a
-  // failing change rolls back alone), then commits once and tells each writer its result. Concurrent writers
-  // thus share the commit and the pages they touch (a directory's row, index leaves). `change` runs on the
-  // leader's thread with mu held; it must not take mu itself.
-  Status RunWrite(const std::function<Status(int64_t now)>& change);
-  struct QueuedWrite {
-    const std::function<Status(int64_t)>* change;
-    Status result;
-    bool done = false;
-  };
-  void ApplyBatch(const std::vector<QueuedWrite*>& batch);
+  // Group commit (common/group_commit.h). A write hands its change to RunWrite; the leading writer applies every
+  // change queued so far under the store lock in one transaction, each inside its own savepoint (a failing change
+  // rolls back alone), then commits once. Concurrent writers thus share the commit and the pages they touch (a
+  // directory's row, index leaves). `change` runs on the leader's thread with mu held; it must not take mu itself.
+  using WriteChange = std::function<Status(int64_t now)>;
+  Status RunWrite(const WriteChange& change) { return writes.Submit(change); }
+  void ApplyBatch(const std::vector<GroupCommit<WriteChange>::Entry*>& batch);
   // RunWrite for a change that yields a value.
   template <typename T, typename F>
   Result<T> RunWriteFor(F&& change) {
@@ -178,10 +174,10 @@ struct LocalStore::Impl {
     }));
     return std::move(*out);
   }
-  std::mutex queue_mu;  // guards write_queue and write_leader (taken before mu, never while holding it)
-  std::condition_variable queue_cv;
-  std::vector<QueuedWrite*> write_queue;
-  bool write_leader = false;
+  GroupCommit<WriteChange> writes{[this](const std::vector<GroupCommit<WriteChange>::Entry*>& batch) {
+    std::lock_guard<std::mutex> lock(mu);
+    ApplyBatch(batch);
+  }};
 
   // Starts a write transaction and drops expired items first, so they never block a new name.
   Status BeginWrite(Transaction& tx, int64_t now) {
