@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh release >/dev/null
+echo "== MD5 (in-process): one stream, lanes, threads sharing lanes"
+build/release/bench/md5_bench
 echo "== local store (in-process)"
 build/release/bench/store_bench
 echo "== Gen2 emulator over HTTP (own client, Shared Key)"

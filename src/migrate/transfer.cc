@@ -1,12 +1,13 @@
 #include "migrate/transfer.h"
 
+#include <chrono>
 #include <deque>
 #include <future>
 #include <optional>
 #include <vector>
 
 #include "encoding/base64.h"
-#include "encoding/digest.h"
+#include "encoding/md5.h"
 
 namespace lakeshift::migrate {
 namespace {
@@ -69,7 +70,7 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
   fs::CreateOptions options = create;
   options.overwrite = true;
   options.return_info = false;
-  encoding::Hasher md5(encoding::HashAlgorithm::kMd5);
+  encoding::Md5Hash md5;  // large updates share SIMD lanes with the other files being copied
   CopiedFile copied;
   if (CopiedInOneRequest(size, block, target)) {
     // One block on a target with a cheap whole-file write (Gen2's Put Blob): read, hash, put. The target
@@ -82,8 +83,7 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
     buffer.clear();
     if (size > 0) RETURN_IF_ERROR(ReadRange(source, source_path, /*etag=*/"", 0, size, buffer, context.rate));
     md5.Update(buffer);
-    ASSIGN_OR_RETURN(std::string digest, md5.Finish());
-    copied.content_md5 = encoding::Base64Encode(digest);
+    copied.content_md5 = encoding::Base64Encode(md5.Finish());
     fs::PutOptions put;
     put.create = std::move(options);
     put.content_md5 = copied.content_md5;
@@ -101,21 +101,23 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
     if (size > 0) {
       RETURN_IF_ERROR(ReadRange(source, source_path, /*etag=*/"", 0, size, *buffer, context.rate));
       md5.Update(*buffer);
-      ASSIGN_OR_RETURN(std::string digest, md5.Finish());
-      copied.content_md5 = encoding::Base64Encode(digest);
+      copied.content_md5 = encoding::Base64Encode(md5.Finish());
       checked_by_target = target.capabilities().append_md5;
       RETURN_IF_ERROR(AppendBlock(target, target_path, 0, *buffer,
                                   checked_by_target ? std::optional<std::string>(copied.content_md5) : std::nullopt));
     }
   } else {
-    // Blocks in flight, oldest first; each future yields its buffer once read and appended. The hash
-    // consumes them in order, so at most `window` blocks of this file are held.
+    // Blocks in flight, oldest first. Each is hashed, in order, as soon as it is read (while its bytes are still
+    // in the CPU's cache, and while it is being appended), and its buffer goes back once it is appended too; so
+    // at most `window` blocks of this file are held.
     struct InFlight {
       int64_t offset;
       std::shared_ptr<BufferPool::Lease> buffer;
-      std::future<Status> done;
+      std::future<Status> read;
+      std::future<Status> done;  // read and appended
     };
     std::deque<InFlight> flight;
+    size_t hashed = 0;  // blocks at the front of `flight` already hashed
     int64_t next = 0;
     Status failed;
     // Starts the next block when a buffer can be had: waiting for one only while this file holds none, so
@@ -128,13 +130,15 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
       int64_t length = std::min(block, size - offset);
       next += length;
       auto buffer = std::make_shared<BufferPool::Lease>(std::move(*lease));
-      auto promise = std::make_shared<std::promise<Status>>();
-      InFlight f{offset, buffer, promise->get_future()};
+      auto read = std::make_shared<std::promise<Status>>();
+      auto done = std::make_shared<std::promise<Status>>();
+      InFlight f{offset, buffer, read->get_future(), done->get_future()};
       context.ranges->Submit(
-          [&source, &target, &source_path, &target_path, &source_info, &context, offset, length, buffer, promise] {
+          [&source, &target, &source_path, &target_path, &source_info, &context, offset, length, buffer, read, done] {
             Status s = ReadRange(source, source_path, source_info.etag, offset, length, **buffer, context.rate);
+            read->set_value(s);
             if (s.ok()) s = AppendBlock(target, target_path, offset, **buffer);
-            promise->set_value(std::move(s));
+            done->set_value(std::move(s));
           });
       flight.push_back(std::move(f));
       return true;
@@ -143,23 +147,34 @@ Result<CopiedFile> CopyFileContent(fs::FileSystem& source, const std::string& so
       while (failed.ok() && next < size && static_cast<int>(flight.size()) < context.window && launch()) {
       }
     };
+    // Gives the oldest block's buffer back once it is appended (waiting for that only when `wait`).
+    auto retire = [&](bool wait) -> bool {
+      InFlight& f = flight.front();
+      if (!wait && f.done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+      Status s = f.done.get();
+      if (!s.ok() && failed.ok()) failed = s;
+      flight.pop_front();
+      --hashed;
+      fill();
+      return true;
+    };
     fill();
     while (!flight.empty()) {
-      {
-        InFlight f = std::move(flight.front());
-        flight.pop_front();
-        Status s = f.done.get();
+      while (hashed > 0 && retire(/*wait=*/false)) {
+      }
+      if (flight.empty()) break;
+      if (hashed < flight.size()) {
+        InFlight& f = flight[hashed++];
+        Status s = f.read.get();
         if (!s.ok() && failed.ok()) failed = s;
         if (failed.ok()) md5.Update(**f.buffer);
-      }  // the block's buffer goes back before the next is taken
-      fill();
+      } else {
+        retire(/*wait=*/true);
+      }
     }
     RETURN_IF_ERROR(failed);
   }
-  if (copied.content_md5.empty()) {
-    ASSIGN_OR_RETURN(std::string digest, md5.Finish());
-    copied.content_md5 = encoding::Base64Encode(digest);
-  }
+  if (copied.content_md5.empty()) copied.content_md5 = encoding::Base64Encode(md5.Finish());
   fs::FlushOptions flush;
   flush.close = true;
   // The status after the flush is what verification reads back, unless the target checked the bytes already.
