@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential g++ cmake ninja-build pkg-config git ca-certificates procps
-  libboost1.81-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libpq-dev
+  libboost1.81-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev libpq-dev libtcmalloc-minimal4
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
   clang-format clang-tidy python3
   python3-pytest python3-azure python3-azure-datalake-store python3-yaml openssl
