@@ -88,7 +88,7 @@ template <typename V>
     alignas(32) uint32_t words[16][8];
     for (int j = 0; j < 8; ++j) {
       const unsigned char* p = data[j] + n * 64;
-      for (int k = 0; k < 16; ++k) std::memcpy(&words[k][j], p + 4 * k, 4);
+      for (size_t k = 0; k < 16; ++k) std::memcpy(&words[k][j], p + 4 * k, 4);
     }
     Lanes8 x[16];
     std::memcpy(x, words, sizeof(x));

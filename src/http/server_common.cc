@@ -41,7 +41,7 @@ Result<std::string> Request::ReadBodyToString(uint64_t max_bytes) {
   std::string out;
   if (content_length) out.reserve(static_cast<size_t>(*content_length));
   // Large reads straight into the string: each Read is a round trip to the connection's I/O thread.
-  constexpr uint64_t kChunk = 256 * 1024;
+  constexpr uint64_t kChunk = uint64_t{256} * 1024;
   while (true) {
     uint64_t want = kChunk;
     if (content_length && *content_length > out.size()) want = std::min(kChunk, *content_length - out.size());
