@@ -128,7 +128,7 @@ TEST(ContentFilesTest, LargeRunsBypassThePageCache) {
   std::string bytes = RandomBytes((4 << 20) + 10, 3);
   ASSERT_OK_AND_ASSIGN(UniqueFd fd, files.OpenForWrite(key));
   TrickleStream stream(bytes);
-  ASSERT_OK(ContentFiles::WriteStreamAt(fd.get(), 0, stream).status());
+  ASSERT_OK(ContentFiles::WriteStreamAt(fd.get(), 0, stream));
   // Only the 10-byte tail's page went through the cache.
   EXPECT_LE(CachedPages(files.PathFor(key), bytes.size()), 1u);
   ASSERT_OK_AND_ASSIGN(UniqueFd reader, files.OpenForRead(key));
@@ -145,7 +145,7 @@ TEST(ContentFilesTest, ReadingPastTheFileIsAnError) {
   {
     ASSERT_OK_AND_ASSIGN(UniqueFd fd, files.OpenForWrite(key));
     TrickleStream stream(bytes);
-    ASSERT_OK(ContentFiles::WriteStreamAt(fd.get(), 0, stream).status());
+    ASSERT_OK(ContentFiles::WriteStreamAt(fd.get(), 0, stream));
   }
   ASSERT_OK_AND_ASSIGN(UniqueFd fd, files.OpenForRead(key));
   auto stream = MakeFileRangeStream(std::move(fd), 0, (512 << 10) + 4096);
