@@ -3,22 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "encoding/digest.h"
+#include "testing/random_bytes.h"
 
 namespace lakeshift::encoding {
 namespace {
 
-std::string RandomBytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(rng());
-  return s;
-}
+using testing_util::RandomBytes;
 
 std::string OpenSslMd5(std::string_view bytes) {
   Result<std::string> d = encoding::Md5(bytes);

@@ -97,29 +97,31 @@ void GiveUpDirectIo(int fd) {
   SetDirect(fd, false);
 }
 
-Status PwriteAll(int fd, const char* bytes, size_t n, int64_t offset) {
+// Writes all `n` bytes at `offset`. For a direct write (`direct`), EINVAL means the file system refuses direct
+// I/O: false is returned and the caller writes through the page cache instead (rewriting bytes a partial direct
+// write put there is harmless: they are the same bytes).
+Result<bool> PwriteFully(int fd, const char* bytes, size_t n, int64_t offset, bool direct) {
   size_t done = 0;
   while (done < n) {
     ssize_t w = ::pwrite(fd, bytes + done, n - done, offset + static_cast<int64_t>(done));
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return ErrnoError("write content file", errno);
-    done += static_cast<size_t>(w);
-  }
-  return Status::Ok();
-}
-
-// Writes with O_DIRECT; false when the file system refuses it (EINVAL), and the caller writes through the page
-// cache instead (rewriting bytes a partial direct write put there is harmless: they are the same bytes).
-Result<bool> PwriteDirect(int fd, const char* bytes, size_t n, int64_t offset) {
-  size_t done = 0;
-  while (done < n) {
-    ssize_t w = ::pwrite(fd, bytes + done, n - done, offset + static_cast<int64_t>(done));
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EINVAL) return false;
+    if (w < 0 && errno == EINVAL && direct) return false;
     if (w < 0) return ErrnoError("write content file", errno);
     done += static_cast<size_t>(w);
   }
   return true;
+}
+
+Status PwriteAll(int fd, const char* bytes, size_t n, int64_t offset) {
+  return PwriteFully(fd, bytes, n, offset, /*direct=*/false).status();
+}
+
+// pread, retried on EINTR; -1 with errno on failure.
+ssize_t PreadOnce(int fd, char* buf, size_t n, int64_t offset) {
+  while (true) {
+    ssize_t got = ::pread(fd, buf, n, offset);
+    if (got >= 0 || errno != EINTR) return got;
+  }
 }
 
 // Reads until `n` bytes or the end of the stream; returns how many were read.
@@ -154,15 +156,12 @@ class FileRangeStream final : public fs::InputStream {
         return got;
       }
     }
-    while (true) {
-      ssize_t got = ::pread(fd_.get(), buf, want, pos_);
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0) return ErrnoError("read content file", errno);
-      if (got == 0) return IoError("content file is shorter than its committed length");
-      pos_ += got;
-      remaining_ -= got;
-      return static_cast<size_t>(got);
-    }
+    ssize_t got = PreadOnce(fd_.get(), buf, want, pos_);
+    if (got < 0) return ErrnoError("read content file", errno);
+    if (got == 0) return IoError("content file is shorter than its committed length");
+    pos_ += got;
+    remaining_ -= got;
+    return static_cast<size_t>(got);
   }
 
  private:
@@ -173,20 +172,17 @@ class FileRangeStream final : public fs::InputStream {
     size_t skip = static_cast<size_t>(pos_ - aligned);
     size_t span = std::min(kChunk, skip + static_cast<size_t>(std::min<int64_t>(remaining_, kChunk)));
     span = (span + kAlign - 1) / kAlign * kAlign;
-    while (true) {
-      ssize_t got = ::pread(fd_.get(), chunk_.get(), span, aligned);
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0 && errno == EINVAL) {
-        GiveUpDirectIo(fd_.get());
-        direct_ = false;
-        return Status::Ok();
-      }
-      if (got < 0) return ErrnoError("read content file", errno);
-      if (static_cast<size_t>(got) <= skip) return IoError("content file is shorter than its committed length");
-      begin_ = skip;
-      end_ = std::min(static_cast<size_t>(got), skip + static_cast<size_t>(remaining_));
+    ssize_t got = PreadOnce(fd_.get(), chunk_.get(), span, aligned);
+    if (got < 0 && errno == EINVAL) {
+      GiveUpDirectIo(fd_.get());
+      direct_ = false;
       return Status::Ok();
     }
+    if (got < 0) return ErrnoError("read content file", errno);
+    if (static_cast<size_t>(got) <= skip) return IoError("content file is shorter than its committed length");
+    begin_ = skip;
+    end_ = std::min(static_cast<size_t>(got), skip + static_cast<size_t>(remaining_));
+    return Status::Ok();
   }
 
   UniqueFd fd_;
@@ -288,7 +284,7 @@ Result<int64_t> ContentFiles::WriteStreamAt(int fd, int64_t offset, fs::InputStr
     if (filled == 0) return written;
     size_t aligned = filled / kAlign * kAlign;
     if (direct && aligned > 0) {
-      ASSIGN_OR_RETURN(bool done, PwriteDirect(fd, chunk.get(), aligned, offset + written));
+      ASSIGN_OR_RETURN(bool done, PwriteFully(fd, chunk.get(), aligned, offset + written, /*direct=*/true));
       if (!done) {
         GiveUpDirectIo(fd);
         direct = false;

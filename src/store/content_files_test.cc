@@ -7,10 +7,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "testing/random_bytes.h"
 #include "testing/status_macros.h"
 #include "testing/temp_dir.h"
 
@@ -34,12 +34,7 @@ class TrickleStream final : public fs::InputStream {
   size_t pos_ = 0;
 };
 
-std::string RandomBytes(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(rng());
-  return s;
-}
+using testing_util::RandomBytes;
 
 std::string ReadRange(UniqueFd fd, int64_t offset, int64_t length, size_t read_size) {
   auto stream = MakeFileRangeStream(std::move(fd), offset, length);
