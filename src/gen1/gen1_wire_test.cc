@@ -30,6 +30,29 @@ TEST(Gen1WireTest, FileStatusHasTheServiceFieldsInOrder) {
             R"("msExpirationTime":0,"aclBit":false}})");
 }
 
+// Names are written in runs between the characters JSON escapes: the result must be what nlohmann writes.
+TEST(Gen1WireTest, NamesAreEscapedAsJsonAtEveryOffset) {
+  const std::string plain = "abcdefghij";
+  for (size_t at = 0; at <= plain.size(); ++at) {
+    for (std::string special : {"\"", "\\", "\n", "\x01", "\x1f", "\xc3\xa9", "/"}) {
+      std::string name = plain.substr(0, at) + special + plain.substr(at) + special;
+      std::string object = FileStatusObject(SampleFile(), name);
+      auto start = object.find("\"pathSuffix\":") + 13;
+      auto end = object.find(",\"type\"");
+      EXPECT_EQ(object.substr(start, end - start), nlohmann::json(name).dump()) << at;
+      EXPECT_EQ(nlohmann::json::parse(object)["pathSuffix"], name);
+    }
+  }
+}
+
+TEST(Gen1WireTest, StickyBitIsTheFourthDigit) {
+  fs::FileInfo f = SampleFile();
+  f.mode = 01750;
+  EXPECT_EQ(nlohmann::json::parse(FileStatusObject(f, ""))["permission"], "1750");
+  f.mode = 0;
+  EXPECT_EQ(nlohmann::json::parse(FileStatusObject(f, ""))["permission"], "000");
+}
+
 TEST(Gen1WireTest, DirectoriesHaveNoBlockSizeReplicationOrExpiry) {
   fs::FileInfo d = SampleFile();
   d.type = fs::FileType::kDirectory;

@@ -1,5 +1,6 @@
 #include "gen1/wire.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 namespace lakeshift::gen1 {
@@ -8,12 +9,16 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // A JSON string literal: quotes, backslashes and control characters escaped, other bytes (UTF-8) as they are,
-// as nlohmann's dump writes them.
+// as nlohmann's dump writes them. Runs of plain bytes are appended whole (listings write thousands of these).
 void AppendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
+  size_t plain = 0;  // start of the run of plain bytes not yet appended
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + plain, i - plain);
+    plain = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -23,35 +28,45 @@ void AppendJsonString(std::string& out, std::string_view text) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
     }
   }
+  out.append(text.data() + plain, text.size() - plain);
   out += '"';
+}
+
+void AppendInt(std::string& out, int64_t value) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, end);
 }
 
 // A FileStatus object in the service's field order, written directly (listing pages hold thousands of them).
 void AppendFileStatus(std::string& out, const fs::FileInfo& info, std::string_view path_suffix) {
   bool file = info.is_file();
-  out += "{\"length\":" + std::to_string(file ? info.size : 0) + ",\"pathSuffix\":";
+  out += "{\"length\":";
+  AppendInt(out, file ? info.size : 0);
+  out += ",\"pathSuffix\":";
   AppendJsonString(out, path_suffix);
-  out += file ? ",\"type\":\"FILE\"" : ",\"type\":\"DIRECTORY\"";
-  out += ",\"blockSize\":" + std::to_string(file ? kFileBlockSize : 0);
-  out += ",\"accessTime\":" + std::to_string(info.access_time_ms);
-  out += ",\"modificationTime\":" + std::to_string(info.modification_time_ms);
-  out += file ? ",\"replication\":1" : ",\"replication\":0";
-  out += ",\"permission\":";
-  AppendJsonString(out, FormatPermission(info.mode));
-  out += ",\"owner\":";
+  out += file ? ",\"type\":\"FILE\",\"blockSize\":" : ",\"type\":\"DIRECTORY\",\"blockSize\":";
+  AppendInt(out, file ? kFileBlockSize : 0);
+  out += ",\"accessTime\":";
+  AppendInt(out, info.access_time_ms);
+  out += ",\"modificationTime\":";
+  AppendInt(out, info.modification_time_ms);
+  out += file ? ",\"replication\":1,\"permission\":\"" : ",\"replication\":0,\"permission\":\"";
+  if (info.mode & acl::kStickyBit) out += '1';
+  for (int shift = 6; shift >= 0; shift -= 3) out += static_cast<char>('0' + ((info.mode >> shift) & 7));
+  out += "\",\"owner\":";
   AppendJsonString(out, info.owner);
   out += ",\"group\":";
   AppendJsonString(out, info.group);
-  if (file) out += ",\"msExpirationTime\":" + std::to_string(info.expiry_time_ms);
+  if (file) {
+    out += ",\"msExpirationTime\":";
+    AppendInt(out, info.expiry_time_ms);
+  }
   out += info.has_extended_acl ? ",\"aclBit\":true}" : ",\"aclBit\":false}";
 }
 

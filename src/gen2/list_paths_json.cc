@@ -1,6 +1,7 @@
 #include "gen2/list_paths_json.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace lakeshift::gen2 {
 namespace {
@@ -47,9 +48,7 @@ class Parser {
     return Status(StatusCode::kInvalidArgument,
                   "List Paths answer is not valid JSON: " + std::string(what) + " at byte " + std::to_string(pos_));
   }
-  static Status NoPaths() {
-    return Status(StatusCode::kInvalidArgument, "List Paths answer has no \"paths\" array");
-  }
+  static Status NoPaths() { return Status(StatusCode::kInvalidArgument, "List Paths answer has no \"paths\" array"); }
 
   char Peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
   bool Eat(char c) {
@@ -69,7 +68,7 @@ class Parser {
     if (Eat(']')) return true;
     ListPathsEntry entry;
     while (true) {
-      entry = ListPathsEntry{};
+      Clear(entry);  // keeps the strings' capacity: no allocation per entry once the first few are read
       if (!ReadEntry(entry)) return false;
       on_entry(entry);
       SkipSpace();
@@ -81,18 +80,36 @@ class Parser {
     }
   }
 
-  std::string* Field(ListPathsEntry& e, std::string_view key) {
-    if (key == "name") return &e.name;
-    if (key == "isDirectory") return &e.is_directory;
-    if (key == "contentLength") return &e.content_length;
-    if (key == "owner") return &e.owner;
-    if (key == "group") return &e.group;
-    if (key == "permissions") return &e.permissions;
-    if (key == "lastModified") return &e.last_modified;
-    if (key == "creationTime") return &e.creation_time;
-    if (key == "expiryTime") return &e.expiry_time;
-    if (key == "etag") return &e.etag;
-    return nullptr;
+  static void Clear(ListPathsEntry& e) {
+    for (std::string* field : {&e.name, &e.is_directory, &e.content_length, &e.owner, &e.group, &e.permissions,
+                               &e.last_modified, &e.creation_time, &e.expiry_time, &e.etag}) {
+      field->clear();
+    }
+  }
+
+  // Dispatched on the length first: every key of every entry comes through here.
+  static std::string* Field(ListPathsEntry& e, std::string_view key) {
+    switch (key.size()) {
+      case 4:
+        if (key == "name") return &e.name;
+        if (key == "etag") return &e.etag;
+        return nullptr;
+      case 5:
+        if (key == "owner") return &e.owner;
+        if (key == "group") return &e.group;
+        return nullptr;
+      case 10: return key == "expiryTime" ? &e.expiry_time : nullptr;
+      case 11:
+        if (key == "isDirectory") return &e.is_directory;
+        if (key == "permissions") return &e.permissions;
+        return nullptr;
+      case 12:
+        if (key == "lastModified") return &e.last_modified;
+        if (key == "creationTime") return &e.creation_time;
+        return nullptr;
+      case 13: return key == "contentLength" ? &e.content_length : nullptr;
+      default: return nullptr;
+    }
   }
 
   bool ReadEntry(ListPathsEntry& entry) {
@@ -132,10 +149,8 @@ class Parser {
     out.clear();
     while (true) {
       size_t start = pos_;
-      while (pos_ < s_.size() && s_[pos_] != '"' && s_[pos_] != '\\') {
-        if (static_cast<unsigned char>(s_[pos_]) < 0x20) return false;  // control characters must be escaped
-        ++pos_;
-      }
+      SkipPlain();
+      if (pos_ < s_.size() && static_cast<unsigned char>(s_[pos_]) < 0x20) return false;  // must be escaped
       out.append(s_.data() + start, pos_ - start);
       if (pos_ >= s_.size()) return false;
       if (s_[pos_++] == '"') return true;
@@ -165,6 +180,27 @@ class Parser {
         }
         default: return false;
       }
+    }
+  }
+
+  // Moves pos_ to the next '"', '\\' or control character (or the end), eight bytes at a time while none is
+  // among them: names, object ids and dates are long runs of plain characters.
+  void SkipPlain() {
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kHighs = 0x8080808080808080ULL;
+    auto has_zero_byte = [](uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
+    while (s_.size() - pos_ >= 8) {
+      uint64_t w = 0;
+      std::memcpy(&w, s_.data() + pos_, 8);
+      // A byte below 0x20 has (byte - 0x20) borrow into its high bit while its own high bit is clear.
+      bool control = ((w - 0x20 * kOnes) & ~w & kHighs) != 0;
+      if (control || has_zero_byte(w ^ ('"' * kOnes)) || has_zero_byte(w ^ ('\\' * kOnes))) break;
+      pos_ += 8;
+    }
+    while (pos_ < s_.size()) {
+      auto c = static_cast<unsigned char>(s_[pos_]);
+      if (c == '"' || c == '\\' || c < 0x20) return;
+      ++pos_;
     }
   }
 

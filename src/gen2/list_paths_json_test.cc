@@ -16,10 +16,11 @@ Result<std::vector<ListPathsEntry>> Parse(std::string_view body) {
 
 TEST(ListPathsJsonTest, ReadsTheServiceFormAndTheEmulatorForm) {
   // The service: every value a string. Older versions and the emulator: numbers and booleans as JSON.
-  auto r = Parse(R"({"paths":[{"contentLength":"0","creationTime":"133766400000000000","etag":"0x8DC1","expiryTime":"0",)"
-                 R"("group":"$superuser","isDirectory":"true","lastModified":"Thu, 26 Nov 2026 10:00:00 GMT",)"
-                 R"("name":"dir","owner":"$superuser","permissions":"rwxr-x---"},)"
-                 "\n {\"name\": \"dir/f\", \"isDirectory\": false, \"contentLength\": 42, \"etag\": null} ] }");
+  auto r =
+      Parse(R"({"paths":[{"contentLength":"0","creationTime":"133766400000000000","etag":"0x8DC1","expiryTime":"0",)"
+            R"("group":"$superuser","isDirectory":"true","lastModified":"Thu, 26 Nov 2026 10:00:00 GMT",)"
+            R"("name":"dir","owner":"$superuser","permissions":"rwxr-x---"},)"
+            "\n {\"name\": \"dir/f\", \"isDirectory\": false, \"contentLength\": 42, \"etag\": null} ] }");
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->size(), 2u);
   const ListPathsEntry& d = (*r)[0];
@@ -55,13 +56,48 @@ TEST(ListPathsJsonTest, UnescapesNamesAndSkipsUnknownValuesOfAnyShape) {
 }
 
 TEST(ListPathsJsonTest, MalformedAnswersAreErrors) {
-  for (std::string_view bad : {"", "[]", "{}", R"({"other":[]})", R"({"paths":[{"name":"a"})",
-                               R"({"paths":[{"name":"a"},]})", R"({"paths":[{"name":"a\q"}]})",
-                               R"({"paths":[{"name":"\ud83d"}]})", R"({"paths":[{"name":"a","etag":tru}]})",
-                               R"({"paths":[{"name":"a","etag":{"x":1}}]})", R"({"paths":[]} trailing)",
-                               "{\"paths\":[{\"name\":\"a\nb\"}]}", R"({"paths":[{"name":"a","x":01x}]})"}) {
+  for (std::string_view bad :
+       {"", "[]", "{}", R"({"other":[]})", R"({"paths":[{"name":"a"})", R"({"paths":[{"name":"a"},]})",
+        R"({"paths":[{"name":"a\q"}]})", R"({"paths":[{"name":"\ud83d"}]})", R"({"paths":[{"name":"a","etag":tru}]})",
+        R"({"paths":[{"name":"a","etag":{"x":1}}]})", R"({"paths":[]} trailing)", "{\"paths\":[{\"name\":\"a\nb\"}]}",
+        R"({"paths":[{"name":"a","x":01x}]})"}) {
     EXPECT_EQ(Parse(bad).status().code(), StatusCode::kInvalidArgument) << bad;
   }
+}
+
+// Strings are scanned eight bytes at a time: put each special character at every offset of a long name.
+TEST(ListPathsJsonTest, SpecialCharactersAreFoundAtEveryOffset) {
+  const std::string plain = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (size_t at = 0; at <= plain.size(); ++at) {
+    for (auto [escaped, raw] : {std::pair<std::string_view, std::string_view>{"\\\"", "\""},
+                                {"\\\\", "\\"},
+                                {"\\n", "\n"},
+                                {"\\u00e9", "\xc3\xa9"},
+                                {"\xc3\xa9", "\xc3\xa9"}}) {
+      std::string name = plain.substr(0, at) + std::string(escaped) + plain.substr(at);
+      auto r = Parse(R"({"paths":[{"name":")" + name + R"(","etag":"e"}]})");
+      ASSERT_TRUE(r.ok()) << name << ": " << r.status();
+      ASSERT_EQ(r->size(), 1u);
+      EXPECT_EQ((*r)[0].name, plain.substr(0, at) + std::string(raw) + plain.substr(at)) << name;
+      EXPECT_EQ((*r)[0].etag, "e");
+    }
+    // A raw control character (which JSON requires escaped) is refused wherever it is.
+    for (char control : {'\x01', '\t', '\x1f'}) {
+      std::string name = plain.substr(0, at) + control + plain.substr(at);
+      EXPECT_EQ(Parse(R"({"paths":[{"name":")" + name + R"("}]})").status().code(), StatusCode::kInvalidArgument)
+          << at << " " << static_cast<int>(control);
+    }
+  }
+}
+
+// Entries reuse one set of strings: a key missing from an entry must not keep the previous entry's value.
+TEST(ListPathsJsonTest, MissingKeysAreEmptyInEveryEntry) {
+  auto r = Parse(R"({"paths":[{"name":"a","owner":"o","expiryTime":"5"},{"name":"b"}]})");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[1].name, "b");
+  EXPECT_EQ((*r)[1].owner, "");
+  EXPECT_EQ((*r)[1].expiry_time, "");
 }
 
 }  // namespace
