@@ -201,20 +201,23 @@ class GatewayImpl final : public Gateway {
   // file through a gateway since the switch (journal settings "gateway.settimes:<path>" = "<etag> <mtime>
   // <atime>"; looked up only once any exists), or else the source times the migration copied it with.
   void ApplyPreservedTimes(std::vector<fs::FileInfo>& files) {
-    std::vector<std::string> paths;
-    for (const fs::FileInfo& f : files) {
-      if (f.is_file()) paths.push_back(f.path);
+    std::vector<migrate::TargetVersion> versions;
+    std::vector<size_t> positions;  // of the files among `files`
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (!files[i].is_file()) continue;
+      versions.push_back({files[i].path, files[i].etag});
+      positions.push_back(i);
     }
-    if (paths.empty()) return;
-    auto copied = journal_->GetByTargetPaths(paths);
-    if (!copied.ok()) {
-      LOG_WARNING("gateway: cannot read the preserved times: " << copied.status());
+    if (versions.empty()) return;
+    auto kept = journal_->GetKeptTimes(versions);
+    if (!kept.ok()) {
+      LOG_WARNING("gateway: cannot read the preserved times: " << kept.status());
       return;
     }
     auto any_set = journal_->GetValue(kSetTimesMarker);
     bool look_for_set = any_set.ok() && any_set->has_value();
-    for (fs::FileInfo& f : files) {
-      if (!f.is_file()) continue;
+    for (size_t k = 0; k < positions.size(); ++k) {
+      fs::FileInfo& f = files[positions[k]];
       if (look_for_set) {
         if (auto set = journal_->GetValue(kSetTimesKey + f.path); set.ok() && *set) {
           std::istringstream in(**set);
@@ -228,12 +231,9 @@ class GatewayImpl final : public Gateway {
           }
         }
       }
-      auto it = copied->find(f.path);
-      if (it == copied->end()) continue;
-      const migrate::JournalItem& item = it->second;
-      if (item.state == migrate::ItemState::kDone && !item.target_etag.empty() && item.target_etag == f.etag) {
-        f.modification_time_ms = item.modification_time_ms;
-        f.access_time_ms = item.access_time_ms;
+      if (const std::optional<migrate::KeptTimes>& times = (*kept)[k]) {
+        f.modification_time_ms = times->modification_time_ms;
+        f.access_time_ms = times->access_time_ms;
       }
     }
   }

@@ -52,6 +52,18 @@ struct JournalItem {
   bool is_directory() const { return type == fs::FileType::kDirectory; }
 };
 
+// A file as a listing of the target shows it: its path relative to the target root, and its etag.
+struct TargetVersion {
+  std::string_view target_path;
+  std::string_view etag;
+};
+
+// The source's times, kept for a file the migration copied (Gen2 cannot set Last-Modified).
+struct KeptTimes {
+  int64_t modification_time_ms = 0;
+  int64_t access_time_ms = 0;
+};
+
 struct RunRecord {
   int64_t id = 0;
   std::string mode;  // "test", "complete"
@@ -74,10 +86,9 @@ class Journal {
 
   virtual Result<std::optional<JournalItem>> Get(std::string_view path) = 0;
   virtual Status Put(const JournalItem& item) = 0;  // insert or replace
-  // The items copied to any of `target_paths` (relative to the target root), by target path (one query for a
-  // listing page).
-  virtual Result<std::unordered_map<std::string, JournalItem>> GetByTargetPaths(
-      const std::vector<std::string>& target_paths) = 0;
+  // The source times kept for each of `files` that is still the very version a finished copy wrote (its etag is
+  // the recorded one): entry i answers files[i], nullopt for the others. A few queries per listing page.
+  virtual Result<std::vector<std::optional<KeptTimes>>> GetKeptTimes(const std::vector<TargetVersion>& files) = 0;
   virtual Status Remove(std::string_view path) = 0;
   // Items whose last sighting is before `run`: gone from the source since. Deepest paths first, so a
   // directory comes after its contents.

@@ -142,26 +142,34 @@ class SqliteJournal final : public Journal {
   // is committed, as before, but the many workers of a migration no longer pay a commit each.
   Status Put(const JournalItem& item) override { return puts_.Submit(item); }
 
-  Result<std::unordered_map<std::string, JournalItem>> GetByTargetPaths(
-      const std::vector<std::string>& target_paths) override {
+  Result<std::vector<std::optional<KeptTimes>>> GetKeptTimes(const std::vector<TargetVersion>& files) override {
     constexpr size_t kBatch = 256;  // bound parameters per query (SQLite allows 999 by default)
-    std::unordered_map<std::string, JournalItem> found;
+    std::vector<std::optional<KeptTimes>> kept(files.size());
+    std::unordered_map<std::string_view, size_t> index;  // target path -> position in `files`
+    index.reserve(files.size());
+    for (size_t i = 0; i < files.size(); ++i) index.emplace(files[i].target_path, i);
     std::lock_guard lock(mu_);
-    for (size_t begin = 0; begin < target_paths.size(); begin += kBatch) {
-      size_t count = std::min(kBatch, target_paths.size() - begin);
-      std::string sql = std::string("SELECT ") + kItemColumns + " FROM items WHERE target_path IN (?";
+    for (size_t begin = 0; begin < files.size(); begin += kBatch) {
+      size_t count = std::min(kBatch, files.size() - begin);
+      // Only the columns needed, read without copies: a listing page asks for thousands of rows.
+      std::string sql =
+          "SELECT target_path, target_etag, mtime, atime FROM items WHERE state = ? AND target_path IN (?";
       for (size_t i = 1; i < count; ++i) sql += ",?";
       sql += ")";
       ASSIGN_OR_RETURN(Statement * s, db_->Prepare(sql));
-      for (size_t i = 0; i < count; ++i) s->Bind(static_cast<int>(i + 1), target_paths[begin + i]);
+      s->Bind(1, static_cast<int64_t>(ItemState::kDone));
+      for (size_t i = 0; i < count; ++i) s->Bind(static_cast<int>(i + 2), files[begin + i].target_path);
       while (true) {
         ASSIGN_OR_RETURN(bool row, s->Step());
         if (!row) break;
-        JournalItem item = ItemFromRow(*s);
-        found.emplace(item.target_path, std::move(item));
+        auto it = index.find(s->TextView(0));
+        if (it == index.end()) continue;
+        std::string_view etag = s->TextView(1);
+        if (etag.empty() || etag != files[it->second].etag) continue;
+        kept[it->second] = KeptTimes{s->Int(2), s->Int(3)};
       }
     }
-    return found;
+    return kept;
   }
 
   Status Remove(std::string_view path) override {

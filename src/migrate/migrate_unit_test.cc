@@ -114,6 +114,50 @@ TEST(JournalTest, ConcurrentPutsAreAllCommitted) {
   EXPECT_EQ(rows, kWriters * kEach);
 }
 
+// The gateway asks for a listing page at a time: answers line up with the question, across query batches.
+TEST(JournalTest, KeptTimesOnlyForFinishedCopiesStillAtTheirEtag) {
+  testing_util::TempDir dir;
+  auto j = OpenSqliteJournal(dir.path() + "/j.db");
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  constexpr int kFiles = 600;  // more than one batch of bound parameters
+  for (int i = 0; i < kFiles; ++i) {
+    JournalItem item;
+    item.path = "/src/f" + std::to_string(i);
+    item.target_path = "/dst/f" + std::to_string(i);
+    item.state = i % 7 == 3 ? ItemState::kCopying : ItemState::kDone;
+    item.target_etag = i % 11 == 5 ? "" : "etag-" + std::to_string(i);
+    item.modification_time_ms = 1000 + i;
+    item.access_time_ms = 2000 + i;
+    ASSERT_TRUE((*j)->Put(item).ok());
+  }
+  // Asked in reverse order, with a changed etag here and there and paths the journal does not have.
+  std::vector<std::string> paths;
+  std::vector<std::string> etags;
+  for (int i = kFiles + 20; i-- > 0;) {
+    paths.push_back("/dst/f" + std::to_string(i));
+    etags.push_back(i % 13 == 0 ? "changed" : "etag-" + std::to_string(i));
+  }
+  std::vector<TargetVersion> asked;
+  for (size_t k = 0; k < paths.size(); ++k) asked.push_back({paths[k], etags[k]});
+  auto kept = (*j)->GetKeptTimes(asked);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_EQ(kept->size(), asked.size());
+  int found = 0;
+  for (size_t k = 0; k < asked.size(); ++k) {
+    int i = std::stoi(paths[k].substr(6));
+    bool expected = i < kFiles && i % 7 != 3 && i % 11 != 5 && i % 13 != 0;
+    ASSERT_EQ((*kept)[k].has_value(), expected) << paths[k];
+    if (!expected) continue;
+    ++found;
+    EXPECT_EQ((*kept)[k]->modification_time_ms, 1000 + i);
+    EXPECT_EQ((*kept)[k]->access_time_ms, 2000 + i);
+  }
+  EXPECT_GT(found, kFiles / 2);
+  auto none = (*j)->GetKeptTimes({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST(JournalTest, AnUnreadableFileIsAClearError) {
   testing_util::TempDir dir;
   auto j = OpenSqliteJournal(dir.path() + "/missing-dir/j.db");

@@ -70,6 +70,11 @@ std::string Statement::Text(int column) const {
   int size = sqlite3_column_bytes(stmt_, column);
   return text ? std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size)) : std::string();
 }
+std::string_view Statement::TextView(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  int size = sqlite3_column_bytes(stmt_, column);
+  return text ? std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(size)) : std::string_view();
+}
 std::string Statement::Blob(int column) const {
   const void* bytes = sqlite3_column_blob(stmt_, column);
   int size = sqlite3_column_bytes(stmt_, column);

@@ -37,6 +37,8 @@ class Statement {
 
   int64_t Int(int column) const;
   std::string Text(int column) const;
+  // The text without a copy: valid until the next Step, Reset or column call on this statement.
+  std::string_view TextView(int column) const;
   std::string Blob(int column) const;
   bool IsNull(int column) const;
 
