@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -190,7 +191,8 @@ class GatewayImpl final : public Gateway {
               journal_->SetValue(kSetTimesKey + path, etag + " " + std::to_string(mtime) + " " + std::to_string(atime));
           if (s.ok()) s = journal_->SetValue(kSetTimesMarker, "1");
           if (!s.ok()) LOG_WARNING("gateway: cannot record the times set on " << path << ": " << s);
-        });
+        },
+        [this](const std::string& dir, const std::string& after, int max) { return TimesForPage(dir, after, max); });
     std::lock_guard lock(callers_mu_);
     if (callers_.size() >= kMaxCallers) callers_.clear();
     callers_[digest] = Caller{fs, expires_at};
@@ -200,19 +202,34 @@ class GatewayImpl final : public Gateway {
   // The times to show for files while Gen2 holds the very version they belong to: the times SETTIMES gave a
   // file through a gateway since the switch (journal settings "gateway.settimes:<path>" = "<etag> <mtime>
   // <atime>"; looked up only once any exists), or else the source times the migration copied it with.
-  void ApplyPreservedTimes(std::vector<fs::FileInfo>& files) {
-    std::vector<migrate::TargetVersion> versions;
+  // `prefetched`, when given, holds what the journal kept under the listed directory (read while Gen2 listed);
+  // files past what it covers are looked up by path.
+  void ApplyPreservedTimes(std::vector<fs::FileInfo>& files, const migrate::KeptUnder* prefetched = nullptr) {
     std::vector<size_t> positions;  // of the files among `files`
+    std::vector<std::optional<migrate::KeptTimes>> kept;
+    std::vector<migrate::TargetVersion> unread;  // the files `prefetched` does not cover
+    std::vector<size_t> unread_at;               // their places in `kept`
     for (size_t i = 0; i < files.size(); ++i) {
-      if (!files[i].is_file()) continue;
-      versions.push_back({files[i].path, files[i].etag});
+      const fs::FileInfo& f = files[i];
+      if (!f.is_file()) continue;
       positions.push_back(i);
+      kept.emplace_back();
+      if (prefetched && (prefetched->read_through.empty() || f.path <= prefetched->read_through)) {
+        auto it = prefetched->by_target_path.find(f.path);
+        if (it != prefetched->by_target_path.end() && it->second.target_etag == f.etag) kept.back() = it->second.times;
+        continue;
+      }
+      unread.push_back({f.path, f.etag});
+      unread_at.push_back(kept.size() - 1);
     }
-    if (versions.empty()) return;
-    auto kept = journal_->GetKeptTimes(versions);
-    if (!kept.ok()) {
-      LOG_WARNING("gateway: cannot read the preserved times: " << kept.status());
-      return;
+    if (positions.empty()) return;
+    if (!unread.empty()) {
+      auto looked_up = journal_->GetKeptTimes(unread);
+      if (!looked_up.ok()) {
+        LOG_WARNING("gateway: cannot read the preserved times: " << looked_up.status());
+        return;
+      }
+      for (size_t k = 0; k < unread.size(); ++k) kept[unread_at[k]] = (*looked_up)[k];
     }
     auto any_set = journal_->GetValue(kSetTimesMarker);
     bool look_for_set = any_set.ok() && any_set->has_value();
@@ -231,11 +248,25 @@ class GatewayImpl final : public Gateway {
           }
         }
       }
-      if (const std::optional<migrate::KeptTimes>& times = (*kept)[k]) {
+      if (const std::optional<migrate::KeptTimes>& times = kept[k]) {
         f.modification_time_ms = times->modification_time_ms;
         f.access_time_ms = times->access_time_ms;
       }
     }
+  }
+
+  // For a listing page: reads what the journal kept under `dir` on another thread while Gen2 lists, up to twice
+  // the page in rows (deeper items count too; a directory of big subdirectories falls back to lookups by path).
+  gateway::PreservedTimes TimesForPage(const std::string& dir, const std::string& after, int max) {
+    size_t rows = 2 * static_cast<size_t>(std::max(max, 1)) + 64;
+    auto read = std::make_shared<std::future<Result<migrate::KeptUnder>>>(
+        std::async(std::launch::async,
+                   [journal = journal_.get(), dir, after, rows] { return journal->GetKeptUnder(dir, after, rows); }));
+    return [this, read](std::vector<fs::FileInfo>& files) {
+      Result<migrate::KeptUnder> kept = read->get();
+      if (!kept.ok()) LOG_WARNING("gateway: cannot read the preserved times under a directory: " << kept.status());
+      ApplyPreservedTimes(files, kept.ok() ? &*kept : nullptr);
+    };
   }
   static constexpr const char* kSetTimesMarker = "gateway.settimes";
   static constexpr const char* kSetTimesKey = "gateway.settimes:";

@@ -9,11 +9,12 @@ namespace {
 class Gen1OnGen2FileSystem final : public fs::FileSystem {
  public:
   Gen1OnGen2FileSystem(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller, PreservedTimes times,
-                       RecordTimes record)
+                       RecordTimes record, PagePreservedTimes page_times)
       : gen2_(std::move(gen2)),
         caller_(std::move(caller)),
         times_(std::move(times)),
         record_(std::move(record)),
+        page_times_(std::move(page_times)),
         caps_(gen2_->capabilities()) {
     caps_.check_access = true;
     caps_.list_before = true;
@@ -37,6 +38,8 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
     // listBefore, which Gen2 lacks: the page in name order, cut at the first name not before it.
     fs::ListOptions without = o;
     without.end_before.clear();
+    // Started before the Gen2 call, so that the journal is read while Gen2 lists.
+    PreservedTimes times = page_times_ && !o.recursive ? page_times_(p, o.start_after, o.max_results) : times_;
     ASSIGN_OR_RETURN(fs::ListPage page, gen2_->List(dir, without));
     if (!o.end_before.empty()) {
       for (size_t i = 0; i < page.entries.size(); ++i) {
@@ -47,7 +50,7 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
         }
       }
     }
-    if (times_) times_(page.entries);
+    if (times) times(page.entries);
     return page;
   }
 
@@ -147,15 +150,16 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
   acl::Caller caller_;
   PreservedTimes times_;
   RecordTimes record_;
+  PagePreservedTimes page_times_;
   fs::Capabilities caps_;
 };
 
 }  // namespace
 
 std::unique_ptr<fs::FileSystem> Gen1OnGen2(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller,
-                                           PreservedTimes times, RecordTimes record) {
-  return std::make_unique<Gen1OnGen2FileSystem>(std::move(gen2), std::move(caller), std::move(times),
-                                                std::move(record));
+                                           PreservedTimes times, RecordTimes record, PagePreservedTimes page_times) {
+  return std::make_unique<Gen1OnGen2FileSystem>(std::move(gen2), std::move(caller), std::move(times), std::move(record),
+                                                std::move(page_times));
 }
 
 }  // namespace lakeshift::gateway

@@ -30,12 +30,18 @@ namespace lakeshift::gateway {
 // shows them, as Gen1 did.
 using PreservedTimes = std::function<void(std::vector<fs::FileInfo>& files)>;
 
+// The same for one page of a one-level listing of `dir` (names after `after`, at most `max`), in two steps: it is
+// called before Gen2 is asked for the page, so that reading what the migration kept can overlap that call, and
+// the PreservedTimes it returns is then called with the page.
+using PagePreservedTimes = std::function<PreservedTimes(const std::string& dir, const std::string& after, int max)>;
+
 // Records times that SETTIMES gave a file (Gen2 keeps them in its properties): from then on PreservedTimes
 // answers them for that version of the file (`etag`).
 using RecordTimes =
     std::function<void(const std::string& path, const std::string& etag, int64_t mtime_ms, int64_t atime_ms)>;
 
 std::unique_ptr<fs::FileSystem> Gen1OnGen2(std::shared_ptr<fs::FileSystem> gen2, acl::Caller caller,
-                                           PreservedTimes times = nullptr, RecordTimes record = nullptr);
+                                           PreservedTimes times = nullptr, RecordTimes record = nullptr,
+                                           PagePreservedTimes page_times = nullptr);
 
 }  // namespace lakeshift::gateway

@@ -64,6 +64,20 @@ struct KeptTimes {
   int64_t access_time_ms = 0;
 };
 
+// What a finished copy left at a target path: the etag the file had then, and the source's times.
+struct KeptVersion {
+  std::string target_etag;
+  KeptTimes times;
+};
+
+// The kept versions of the items under a target directory, read in path order from a starting point.
+struct KeptUnder {
+  std::unordered_map<std::string, KeptVersion> by_target_path;
+  // The last target path read when the row limit stopped the read: paths after it were not read. Empty when
+  // every item from the starting point to the end of the directory was read.
+  std::string read_through;
+};
+
 struct RunRecord {
   int64_t id = 0;
   std::string mode;  // "test", "complete"
@@ -89,6 +103,10 @@ class Journal {
   // The source times kept for each of `files` that is still the very version a finished copy wrote (its etag is
   // the recorded one): entry i answers files[i], nullopt for the others. A few queries per listing page.
   virtual Result<std::vector<std::optional<KeptTimes>>> GetKeptTimes(const std::vector<TargetVersion>& files) = 0;
+  // The kept versions of finished copies under the target directory `dir` whose paths sort after
+  // dir/`after` (all of them when `after` is empty), reading at most `max_rows` rows: items deeper down are read
+  // (and counted) too. One range read of the index, which a listing can start before it has the names.
+  virtual Result<KeptUnder> GetKeptUnder(std::string_view dir, std::string_view after, size_t max_rows) = 0;
   virtual Status Remove(std::string_view path) = 0;
   // Items whose last sighting is before `run`: gone from the source since. Deepest paths first, so a
   // directory comes after its contents.

@@ -172,6 +172,36 @@ class SqliteJournal final : public Journal {
     return kept;
   }
 
+  Result<KeptUnder> GetKeptUnder(std::string_view dir, std::string_view after, size_t max_rows) override {
+    std::string prefix(dir);
+    if (prefix.empty() || prefix.back() != '/') prefix += '/';
+    std::string low = prefix + std::string(after);
+    std::string high = prefix;
+    high.back() = '0';  // '/' + 1: the first string after every "dir/..."
+    KeptUnder kept;
+    std::string last_read = low;  // everything up to here has been read
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Statement * s, db_->Prepare("SELECT target_path, state, target_etag, mtime, atime FROM items "
+                                                 "WHERE target_path > ? AND target_path < ? ORDER BY target_path"));
+    s->Bind(1, low);
+    s->Bind(2, high);
+    for (size_t rows = 0;; ++rows) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      if (rows == max_rows) {  // more rows than allowed: the caller looks past last_read some other way
+        kept.read_through = std::move(last_read);
+        break;
+      }
+      std::string_view path = s->TextView(0);
+      last_read.assign(path);
+      std::string_view etag = s->TextView(2);
+      if (s->Int(1) != static_cast<int64_t>(ItemState::kDone) || etag.empty()) continue;
+      kept.by_target_path.emplace(std::string(path), KeptVersion{std::string(etag), KeptTimes{s->Int(3), s->Int(4)}});
+    }
+    s->Reset();  // ends the read transaction even when the loop stopped early
+    return kept;
+  }
+
   Status Remove(std::string_view path) override {
     std::lock_guard lock(mu_);
     ASSIGN_OR_RETURN(Statement * s, db_->Prepare("DELETE FROM items WHERE path = ?"));

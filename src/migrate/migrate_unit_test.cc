@@ -158,6 +158,59 @@ TEST(JournalTest, KeptTimesOnlyForFinishedCopiesStillAtTheirEtag) {
   EXPECT_TRUE(none->empty());
 }
 
+// Read ahead of a listing page: one range of the index, bounded, saying how far it got.
+TEST(JournalTest, KeptUnderReadsOneDirectoryFromAPointAndSaysWhereItStopped) {
+  testing_util::TempDir dir;
+  auto j = OpenSqliteJournal(dir.path() + "/j.db");
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  auto put = [&](const std::string& target, ItemState state, const std::string& etag, int64_t mtime) {
+    JournalItem item;
+    item.path = "/src" + target;
+    item.target_path = target;
+    item.state = state;
+    item.target_etag = etag;
+    item.modification_time_ms = mtime;
+    item.access_time_ms = mtime + 1;
+    ASSERT_TRUE((*j)->Put(item).ok());
+  };
+  put("/d/a", ItemState::kDone, "ea", 1);
+  put("/d/a/x", ItemState::kDone, "ex", 2);
+  put("/d/b", ItemState::kDone, "eb", 3);
+  put("/d/c", ItemState::kCopying, "ec", 4);  // not finished
+  put("/d/e", ItemState::kDone, "", 5);       // no etag recorded
+  put("/d.x", ItemState::kDone, "o1", 6);     // outside /d, on either side of its range
+  put("/d0", ItemState::kDone, "o2", 7);
+  put("/dz", ItemState::kDone, "o3", 8);
+
+  auto all = (*j)->GetKeptUnder("/d", "", 100);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_TRUE(all->read_through.empty());
+  ASSERT_EQ(all->by_target_path.size(), 3u);
+  EXPECT_EQ(all->by_target_path.at("/d/a").target_etag, "ea");
+  EXPECT_EQ(all->by_target_path.at("/d/a/x").times.modification_time_ms, 2);
+  EXPECT_EQ(all->by_target_path.at("/d/b").times.access_time_ms, 4);
+
+  auto after_a = (*j)->GetKeptUnder("/d/", "a", 100);  // a trailing slash means the same directory
+  ASSERT_TRUE(after_a.ok());
+  EXPECT_EQ(after_a->by_target_path.count("/d/a"), 0u);
+  EXPECT_EQ(after_a->by_target_path.count("/d/b"), 1u);
+
+  auto cut = (*j)->GetKeptUnder("/d", "", 2);  // reads /d/a and /d/a/x, stops before /d/b
+  ASSERT_TRUE(cut.ok());
+  EXPECT_EQ(cut->read_through, "/d/a/x");
+  EXPECT_EQ(cut->by_target_path.size(), 2u);
+
+  auto none = (*j)->GetKeptUnder("/d", "", 0);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->read_through, "/d/");  // nothing read: only what sorts before the starting point is covered
+  EXPECT_TRUE(none->by_target_path.empty());
+
+  auto root = (*j)->GetKeptUnder("/", "", 100);
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(root->by_target_path.size(), 6u);
+  EXPECT_TRUE(root->read_through.empty());
+}
+
 TEST(JournalTest, AnUnreadableFileIsAClearError) {
   testing_util::TempDir dir;
   auto j = OpenSqliteJournal(dir.path() + "/missing-dir/j.db");

@@ -37,7 +37,7 @@ class Statement {
 
   int64_t Int(int column) const;
   std::string Text(int column) const;
-  // The text without a copy: valid until the next Step, Reset or column call on this statement.
+  // The text without a copy: valid until the next Step or Reset of this statement.
   std::string_view TextView(int column) const;
   std::string Blob(int column) const;
   bool IsNull(int column) const;

@@ -182,7 +182,14 @@ def test_complete_migration_then_gen2_through_the_gateway(setup):
     expected = admin.cat("/cm/data.bin")
     admin.set_acl("/cm/data.bin",
                   f"user::rw-,group::r--,other::---,user:{PRINCIPALS['bob']['object_id']}:r--,mask::r--")
-    before = sdk(emulators, emulators.info["gen1"]["url"], "admin").info("/cm/data.bin")
+    # A subdirectory with more items than the gateway reads from the journal ahead of a small listing page, and
+    # a file after it: its kept time must still be found (by path, past what was read ahead).
+    for i in range(80):
+        admin.touch(f"/cm/a/f{i:02d}")
+    admin.touch("/cm/z.txt")
+    gen1_admin = sdk(emulators, emulators.info["gen1"]["url"], "admin")
+    before = gen1_admin.info("/cm/data.bin")
+    before_z = gen1_admin.info("/cm/z.txt")
     __import__("time").sleep(1.1)  # so that a time Gen2 makes up cannot pass for the preserved one
     src = emulators.info["gen1"]["webhdfs_url"]
     dst = emulators.info["gen2"]["url"] + "/gen1"
@@ -204,6 +211,22 @@ def test_complete_migration_then_gen2_through_the_gateway(setup):
     assert (after["modificationTime"], after["accessTime"]) == (before["modificationTime"], before["accessTime"])
     listed = [e for e in bob.ls("/cm", detail=True) if e["pathSuffix"] == "data.bin"][0]
     assert listed["modificationTime"] == before["modificationTime"]
+    # Page by page (listSize 1): each page's kept times are read ahead from the journal while Gen2 lists.
+    admin_token = fetch_token(emulators, emulators.info["admin"])["access_token"]
+    paged, after = {}, ""
+    while True:
+        status, _, body = raw(gateway.url + "/webhdfs/v1/cm?op=LISTSTATUS&listSize=1&api-version=2018-09-01"
+                              + (f"&listAfter={after}" if after else ""), "GET", admin_token, None, emulators.ca_file)
+        assert status == 200, body
+        page = json.loads(body)["FileStatuses"]
+        paged.update({e["pathSuffix"]: e for e in page["FileStatus"]})
+        after = page.get("continuationToken")
+        if not after:
+            break
+    assert sorted(paged) == ["a", "data.bin", "z.txt"]
+    assert paged["data.bin"]["modificationTime"] == before["modificationTime"]
+    assert (paged["z.txt"]["modificationTime"], paged["z.txt"]["accessTime"]) == (
+        before_z["modificationTime"], before_z["accessTime"])
     acl = bob.get_acl_status("/cm/data.bin")
     assert f"user:{PRINCIPALS['bob']['object_id']}:r--" in acl["entries"]
     dave = sdk(emulators, gateway.url, "dave")
