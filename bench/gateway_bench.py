@@ -162,7 +162,11 @@ def place(pids, cores, dedicated):
     gateway_cores = {cores[-1]} if dedicated else set(cores)
     others = set(cores[:-1]) if dedicated else set(cores)
     for name, pid in pids.items():
-        for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except FileNotFoundError:
+            sys.exit(f"gateway_bench: the {name} (pid {pid}) has exited")
+        for tid in tids:
             try:
                 os.sched_setaffinity(int(tid), gateway_cores if name == "gateway" else others)
             except (ProcessLookupError, FileNotFoundError):

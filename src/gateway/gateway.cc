@@ -6,6 +6,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <system_error>
 #include <unordered_map>
 
 #include "common/log.h"
@@ -214,7 +215,9 @@ class GatewayImpl final : public Gateway {
       if (!f.is_file()) continue;
       positions.push_back(i);
       kept.emplace_back();
-      if (prefetched && (prefetched->read_through.empty() || f.path <= prefetched->read_through)) {
+      // Covered: strictly after where the read started, and not past where it stopped.
+      if (prefetched && f.path > prefetched->read_after &&
+          (prefetched->read_through.empty() || f.path <= prefetched->read_through)) {
         auto it = prefetched->by_target_path.find(f.path);
         if (it != prefetched->by_target_path.end() && it->second.target_etag == f.etag) kept.back() = it->second.times;
         continue;
@@ -225,11 +228,11 @@ class GatewayImpl final : public Gateway {
     if (positions.empty()) return;
     if (!unread.empty()) {
       auto looked_up = journal_->GetKeptTimes(unread);
-      if (!looked_up.ok()) {
+      if (looked_up.ok()) {
+        for (size_t k = 0; k < unread.size(); ++k) kept[unread_at[k]] = (*looked_up)[k];
+      } else {  // those files show Gen2's times; the others still get theirs
         LOG_WARNING("gateway: cannot read the preserved times: " << looked_up.status());
-        return;
       }
-      for (size_t k = 0; k < unread.size(); ++k) kept[unread_at[k]] = (*looked_up)[k];
     }
     auto any_set = journal_->GetValue(kSetTimesMarker);
     bool look_for_set = any_set.ok() && any_set->has_value();
@@ -258,10 +261,16 @@ class GatewayImpl final : public Gateway {
   // For a listing page: reads what the journal kept under `dir` on another thread while Gen2 lists, up to twice
   // the page in rows (deeper items count too; a directory of big subdirectories falls back to lookups by path).
   gateway::PreservedTimes TimesForPage(const std::string& dir, const std::string& after, int max) {
-    size_t rows = 2 * static_cast<size_t>(std::max(max, 1)) + 64;
-    auto read = std::make_shared<std::future<Result<migrate::KeptUnder>>>(
-        std::async(std::launch::async,
-                   [journal = journal_.get(), dir, after, rows] { return journal->GetKeptUnder(dir, after, rows); }));
+    size_t rows = 2 * static_cast<size_t>(max > 0 ? max : 5000) + 64;  // 5000: Gen2's page when none is asked
+    std::shared_ptr<std::future<Result<migrate::KeptUnder>>> read;
+    try {
+      read = std::make_shared<std::future<Result<migrate::KeptUnder>>>(
+          std::async(std::launch::async,
+                     [journal = journal_.get(), dir, after, rows] { return journal->GetKeptUnder(dir, after, rows); }));
+    } catch (const std::system_error& e) {  // no thread to be had: look the files up by path afterwards
+      LOG_WARNING("gateway: cannot start reading the preserved times ahead: " << e.what());
+      return [this](std::vector<fs::FileInfo>& files) { ApplyPreservedTimes(files); };
+    }
     return [this, read](std::vector<fs::FileInfo>& files) {
       Result<migrate::KeptUnder> kept = read->get();
       if (!kept.ok()) LOG_WARNING("gateway: cannot read the preserved times under a directory: " << kept.status());

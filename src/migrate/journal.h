@@ -73,6 +73,8 @@ struct KeptVersion {
 // The kept versions of the items under a target directory, read in path order from a starting point.
 struct KeptUnder {
   std::unordered_map<std::string, KeptVersion> by_target_path;
+  // The read started after this path ("dir/after"): paths up to it were not read.
+  std::string read_after;
   // The last target path read when the row limit stopped the read: paths after it were not read. Empty when
   // every item from the starting point to the end of the directory was read.
   std::string read_through;

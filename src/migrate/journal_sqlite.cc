@@ -179,6 +179,7 @@ class SqliteJournal final : public Journal {
     std::string high = prefix;
     high.back() = '0';  // '/' + 1: the first string after every "dir/..."
     KeptUnder kept;
+    kept.read_after = low;
     std::string last_read = low;  // everything up to here has been read
     std::lock_guard lock(mu_);
     ASSIGN_OR_RETURN(Statement * s, db_->Prepare("SELECT target_path, state, target_etag, mtime, atime FROM items "

@@ -190,8 +190,10 @@ TEST(JournalTest, KeptUnderReadsOneDirectoryFromAPointAndSaysWhereItStopped) {
   EXPECT_EQ(all->by_target_path.at("/d/a/x").times.modification_time_ms, 2);
   EXPECT_EQ(all->by_target_path.at("/d/b").times.access_time_ms, 4);
 
+  EXPECT_EQ(all->read_after, "/d/");
   auto after_a = (*j)->GetKeptUnder("/d/", "a", 100);  // a trailing slash means the same directory
   ASSERT_TRUE(after_a.ok());
+  EXPECT_EQ(after_a->read_after, "/d/a");
   EXPECT_EQ(after_a->by_target_path.count("/d/a"), 0u);
   EXPECT_EQ(after_a->by_target_path.count("/d/b"), 1u);
 
