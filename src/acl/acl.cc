@@ -208,10 +208,15 @@ Result<Mode> ParseOctalMode(std::string_view text) {
   return mode;
 }
 
+void AppendOctalMode(std::string& out, Mode mode) {
+  if (mode & kStickyBit) out += '1';
+  for (int shift = 6; shift >= 0; shift -= 3) out += static_cast<char>('0' + ((mode >> shift) & 7));
+}
+
 std::string FormatOctalMode(Mode mode) {
   std::string out;
-  for (int shift = 6; shift >= 0; shift -= 3) out += static_cast<char>('0' + ((mode >> shift) & 7));
-  return (mode & kStickyBit) ? "1" + out : out;
+  AppendOctalMode(out, mode);
+  return out;
 }
 
 Result<Mode> ParseSymbolicMode(std::string_view text) {

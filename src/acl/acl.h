@@ -55,7 +55,8 @@ std::string FormatAclSpec(const std::vector<AclEntry>& entries, bool include_per
 
 // Octal modes: "770", "0770", "1777" (3 or 4 digits; a leading 1 is the sticky bit).
 Result<Mode> ParseOctalMode(std::string_view text);
-std::string FormatOctalMode(Mode mode);  // "770", or "1770" when the sticky bit is set
+std::string FormatOctalMode(Mode mode);             // "770", or "1770" when the sticky bit is set
+void AppendOctalMode(std::string& out, Mode mode);  // the same, appended (no temporary string)
 // Symbolic modes: "rwxr-x---", "rwxrwxrwt" / "rwxrwxrwT" (sticky with / without other-x), optional trailing
 // '+' (extended ACL marker) accepted and ignored.
 Result<Mode> ParseSymbolicMode(std::string_view text);

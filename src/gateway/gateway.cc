@@ -261,7 +261,7 @@ class GatewayImpl final : public Gateway {
   // For a listing page: reads what the journal kept under `dir` on another thread while Gen2 lists, up to twice
   // the page in rows (deeper items count too; a directory of big subdirectories falls back to lookups by path).
   gateway::PreservedTimes TimesForPage(const std::string& dir, const std::string& after, int max) {
-    size_t rows = 2 * static_cast<size_t>(max > 0 ? max : 5000) + 64;  // 5000: Gen2's page when none is asked
+    size_t rows = 2 * static_cast<size_t>(max > 0 ? max : fs::ListOptions{}.max_results) + 64;
     std::shared_ptr<std::future<Result<migrate::KeptUnder>>> read;
     try {
       read = std::make_shared<std::future<Result<migrate::KeptUnder>>>(

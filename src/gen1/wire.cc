@@ -57,8 +57,7 @@ void AppendFileStatus(std::string& out, const fs::FileInfo& info, std::string_vi
   out += ",\"modificationTime\":";
   AppendInt(out, info.modification_time_ms);
   out += file ? ",\"replication\":1,\"permission\":\"" : ",\"replication\":0,\"permission\":\"";
-  if (info.mode & acl::kStickyBit) out += '1';
-  for (int shift = 6; shift >= 0; shift -= 3) out += static_cast<char>('0' + ((info.mode >> shift) & 7));
+  acl::AppendOctalMode(out, info.mode);
   out += "\",\"owner\":";
   AppendJsonString(out, info.owner);
   out += ",\"group\":";
