@@ -404,6 +404,12 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
       tracked = appends_->staged.count(p) > 0 || appends_->committed.count(p) > 0;
     }
     ASSIGN_OR_RETURN(int64_t end, ContiguousEnd(p));
+    if (tracked && offset != end && !options.at_end) {
+      // The committed length is remembered, and another writer, a rename or a delete may have changed it since:
+      // ask the service before refusing the offset (a file that is gone is then not found, as Gen1 says).
+      ForgetCommitted(p);
+      ASSIGN_OR_RETURN(end, ContiguousEnd(p));
+    }
     if (options.at_end) offset = end;
     // A file this client has not seen may hold appends not yet flushed, which the service does not report (a
     // restarted gateway, another client): an offset past the committed end is taken as the caller's, and the
@@ -492,6 +498,17 @@ void Gen2FileSystem::NoteStaged(const std::string& path, int64_t begin, int64_t 
   if (end <= begin) return;
   std::lock_guard lock(appends_->mu);
   appends_->staged[path].push_back({begin, end});
+}
+
+void Gen2FileSystem::ForgetCommitted(const std::string& path) {
+  std::lock_guard lock(appends_->mu);
+  appends_->committed.erase(path);
+}
+
+void Gen2FileSystem::ForgetPath(const std::string& path) {
+  std::lock_guard lock(appends_->mu);
+  appends_->staged.erase(path);
+  appends_->committed.erase(path);
 }
 
 void Gen2FileSystem::ForgetStaged(const std::string& path, std::optional<int64_t> committed) {
@@ -627,6 +644,10 @@ Status Gen2FileSystem::Rename(std::string_view raw_source, std::string_view raw_
   SetConditions(call.headers, destination_conditions);
   SetConditions(call.headers, o.source_conditions, "x-ms-source-");
   auto r = client_->Send(call);
+  if (r.ok()) {
+    ForgetPath(source);
+    ForgetPath(destination);
+  }
   if (!r.ok() && r.status().code() == StatusCode::kPreconditionFailed && !o.overwrite &&
       o.destination_conditions.empty()) {
     return AlreadyExists(destination);
@@ -647,6 +668,7 @@ Status Gen2FileSystem::Delete(std::string_view raw, const fs::DeleteOptions& o) 
     ASSIGN_OR_RETURN(http::ClientResponse r, client_->Send(call));
     continuation = r.headers.Get("x-ms-continuation").value_or("");
   } while (!continuation.empty());
+  ForgetPath(p);
   return Status::Ok();
 }
 

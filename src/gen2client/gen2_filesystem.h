@@ -69,6 +69,8 @@ class Gen2FileSystem final : public fs::FileSystem {
   Status ExplainFileConflict(const std::string& p, Status conflict);
   // Bookkeeping in the AppendTracker.
   void NoteStaged(const std::string& path, int64_t begin, int64_t end);
+  void ForgetCommitted(const std::string& path);
+  void ForgetPath(const std::string& path);  // after a rename or delete: nothing of it is known any more
   void ForgetStaged(const std::string& path, std::optional<int64_t> committed);
   Result<int64_t> ContiguousEnd(const std::string& path);
 

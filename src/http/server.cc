@@ -230,6 +230,7 @@ class Exchange final : public BodyReader, public ResponseWriter {
   uint64_t body_read_ = 0;
   bool over_limit_ = false;
   bool malformed_body_ = false;
+  Status malformed_;  // the body could not be parsed: reads fail with it, but the answer (a 400) can still go out
   bool must_close_ = false;
   bool aborted_ = false;
   Status broken_;  // set once the connection failed; every later call returns it
@@ -833,7 +834,8 @@ Status Exchange::IoFailure(const ErrorCode& ec, std::string_view what) {
   } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
              ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
     malformed_body_ = true;
-    broken_ = InvalidArgument("malformed request body from " + request_.remote_address + ": " + ec.message());
+    malformed_ = InvalidArgument("malformed request body from " + request_.remote_address + ": " + ec.message());
+    return malformed_;
   } else {
     broken_ =
         Unavailable("connection lost " + std::string(what) + " from " + request_.remote_address + ": " + ec.message());
@@ -853,6 +855,7 @@ Result<size_t> Exchange::Read(char* buf, size_t n) {
   if (body_done_) return size_t{0};
   if (over_limit_) return OverLimit();
   if (!broken_.ok()) return broken_;
+  if (malformed_body_) return malformed_;
   if (request_.content_length && *request_.content_length > limit_) return OverLimit();
   if (n == 0) return size_t{0};
   if (need_continue_ && !continue_sent_ && started_) {

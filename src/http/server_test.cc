@@ -247,6 +247,31 @@ TEST_F(ServerTest, BodyOverTheLimitGets413AndCloses) {
   }
 }
 
+// A body that cannot be decoded is the client's error, not a broken connection: the handler's own answer (or
+// the server's 400 when it gives none) still goes out, and the connection is closed after it.
+TEST_F(ServerTest, MalformedChunkedBodiesAreAnswered400) {
+  StartServer([&](Request& req, ResponseWriter& w) {
+    auto body = req.ReadBodyToString(1024);
+    if (req.path == "/silent") return;
+    if (body.ok()) {
+      w.Send(200, {}, *body).IgnoreError();
+    } else {
+      EXPECT_EQ(body.status().code(), StatusCode::kInvalidArgument) << body.status();
+      w.Send(400, {}, "handler: " + body.status().message()).IgnoreError();
+    }
+  });
+  for (std::string chunks : {"zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcdef\r\n0\r\n\r\n"}) {
+    for (std::string path : {"/answers", "/silent"}) {
+      RawConnection conn(server_->port());
+      ASSERT_TRUE(conn.Send("POST " + path + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks));
+      RawResponse r = conn.ReadResponse();
+      EXPECT_EQ(r.status, 400) << path << " " << chunks;
+      EXPECT_EQ(r.body.starts_with("handler: malformed request body"), path == "/answers") << r.body;
+      EXPECT_EQ(r.headers.Get("Connection"), "close");
+    }
+  }
+}
+
 TEST_F(ServerTest, AnswersExpectContinueWhenTheHandlerReadsTheBody) {
   StartServer([&](Request& req, ResponseWriter& w) {
     if (req.path == "/reject") {

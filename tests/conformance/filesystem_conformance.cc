@@ -322,6 +322,45 @@ TEST_P(FileSystemConformance, SequentialAppendsCheckTheOffset) {
   EXPECT_EQ(fs().GetFileInfo("/f")->size, 6);
 }
 
+// A client that remembers where a file ends (the Gen2 client: the service does not say) must follow what
+// others did since: another writer's appends (a second gateway, a Gen2 application), a rename, a delete.
+// The Gen2 client checks require_at_end itself (not atomically; nothing here is concurrent).
+TEST_P(FileSystemConformance, AppendOffsetsFollowOtherWritersRenamesAndDeletes) {
+  if (!caps().sequential_appends && !caps().staged_appends) GTEST_SKIP() << "store has no offset check";
+  fs::AppendOptions at_end;
+  at_end.require_at_end = true;
+  at_end.flush = true;
+  fs::AccessControlChange open;
+  open.mode = 0777;
+  ASSERT_OK(fs().CreateDirectory("/w", {}));
+  ASSERT_OK(fs().SetAccessControl("/", open));
+  ASSERT_OK(fs().SetAccessControl("/w", open));
+  ASSERT_OK(fs().CreateFile("/w/f", {}));
+  ASSERT_OK(fs().SetAccessControl("/w/f", open));
+  fs::StringInputStream a("123");
+  ASSERT_OK(fs().Append("/w/f", 0, a, at_end));
+  if (auto other = instance().As(Principals::Other())) {
+    fs::StringInputStream b("45");
+    ASSERT_OK(other->Append("/w/f", 3, b, at_end));
+    fs::StringInputStream stale("x");
+    EXPECT_CODE(fs().Append("/w/f", 3, stale, at_end), StatusCode::kBadOffset);
+    fs::StringInputStream c("6");
+    ASSERT_OK(fs().Append("/w/f", 5, c, at_end));
+    EXPECT_EQ(*fs::ReadFile(fs(), "/w/f"), "123456");
+  }
+  const int64_t end = fs().GetFileInfo("/w/f")->size;
+  ASSERT_OK(fs().Rename("/w/f", "/w/g", {}));
+  fs::StringInputStream d("7");
+  EXPECT_CODE(fs().Append("/w/f", end, d, at_end), StatusCode::kNotFound);
+  EXPECT_CODE(fs().Append("/w/f", end + 4, d, at_end), StatusCode::kNotFound);
+  ASSERT_OK(fs().Append("/w/g", end, d, at_end));
+  ASSERT_OK(fs().Delete("/w/g", {}));
+  ASSERT_OK(fs::WriteFile(fs(), "/w/g", "ab"));
+  fs::StringInputStream e("c");
+  ASSERT_OK(fs().Append("/w/g", 2, e, at_end));
+  EXPECT_EQ(*fs::ReadFile(fs(), "/w/g"), "abc");
+}
+
 TEST_P(FileSystemConformance, AppendsAtTheEndNeedNoOffset) {
   if (!caps().sequential_appends) GTEST_SKIP() << "store has no append-at-end";
   ASSERT_OK(fs::WriteFile(fs(), "/f", "ab"));
