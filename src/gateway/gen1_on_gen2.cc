@@ -2,9 +2,22 @@
 
 #include "common/path.h"
 #include "migrate/metadata.h"
+#include "naming/gen2_names.h"
 
 namespace lakeshift::gateway {
 namespace {
+
+// Gen1 holds names that Gen2 cannot (ending in '.', containing ':', control characters, ...): refused here, before
+// anything is created, with the reason, rather than with whatever Gen2 makes of them.
+Status CheckGen2CanHold(std::string_view raw, std::string_view what) {
+  ASSIGN_OR_RETURN(std::string p, path::Normalize(raw));
+  if (std::optional<std::string> problem = naming::Gen2PathProblem(p)) {
+    return InvalidArgument("cannot " + std::string(what) + " " + p +
+                           ": the Gen2 account behind this gateway cannot hold the name (" + *problem +
+                           "); choose another name (docs/known-issues.md: names Gen2 cannot hold)");
+  }
+  return Status::Ok();
+}
 
 class Gen1OnGen2FileSystem final : public fs::FileSystem {
  public:
@@ -59,10 +72,12 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
   }
 
   Result<fs::FileInfo> CreateFile(std::string_view p, const fs::CreateOptions& o) override {
+    RETURN_IF_ERROR(CheckGen2CanHold(p, "create"));
     ASSIGN_OR_RETURN(fs::CreateOptions gen1, WithGen1Mode(p, o, /*is_dir=*/false));
     return gen2_->CreateFile(p, gen1);
   }
   Result<fs::FileInfo> CreateDirectory(std::string_view p, const fs::CreateOptions& o) override {
+    RETURN_IF_ERROR(CheckGen2CanHold(p, "create"));
     ASSIGN_OR_RETURN(fs::CreateOptions gen1, WithGen1Mode(p, o, /*is_dir=*/true));
     return gen2_->CreateDirectory(p, gen1);
   }
@@ -74,9 +89,11 @@ class Gen1OnGen2FileSystem final : public fs::FileSystem {
     return gen2_->Flush(p, position, o);
   }
   Result<fs::FileInfo> PutFile(std::string_view p, fs::InputStream& data, const fs::PutOptions& o) override {
+    RETURN_IF_ERROR(CheckGen2CanHold(p, "create"));
     return gen2_->PutFile(p, data, o);
   }
   Status Rename(std::string_view s, std::string_view d, const fs::RenameOptions& o) override {
+    RETURN_IF_ERROR(CheckGen2CanHold(d, "rename to"));
     return gen2_->Rename(s, d, o);
   }
   Status Delete(std::string_view p, const fs::DeleteOptions& o) override { return gen2_->Delete(p, o); }
