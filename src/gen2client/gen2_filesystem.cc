@@ -411,12 +411,14 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
       ASSIGN_OR_RETURN(end, ContiguousEnd(p));
     }
     if (options.at_end) offset = end;
-    // A file this client has not seen may hold appends not yet flushed, which the service does not report (a
-    // restarted gateway, another client): an offset past the committed end is taken as the caller's, and the
-    // flush checks that nothing is missing before it.
-    if (!tracked && !options.at_end && offset > end) {
-      LOG_DEBUG("gen2 client: append to " << p << " at " << offset << ", past the committed " << end
-                                          << ", taken on trust (staged before this client saw the file)");
+    // The file may hold appends not yet flushed that this client did not make (another gateway process behind
+    // the same load balancer, a restarted one), which the service does not report: an offset past the end known
+    // here is taken as the caller's, and the flush checks that nothing is missing before it. An offset before
+    // the end is refused, as Gen1 does (the SDKs' check that a retried append already landed).
+    if (!options.at_end && offset > end) {
+      LOG_DEBUG("gen2 client: append to " << p << " at " << offset << ", past the end " << end << " known here"
+                                          << (tracked ? "" : " (a file this client has not seen)")
+                                          << ", taken on trust");
       NoteStaged(p, end, offset);  // assumed staged; the flush finds out if it is not
       end = offset;
     }

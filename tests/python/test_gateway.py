@@ -329,6 +329,44 @@ def test_a_gateway_killed_mid_upload_loses_no_acknowledged_append(setup):
         gateway.stop()
 
 
+def test_two_gateways_behind_one_address_share_an_upload(setup):
+    """Two gateway processes on the same journal (scale-out behind a load balancer, no session affinity): the
+    appends of one upload land on either, alternately, committed or not; the upload is whole. An append that
+    leaves a gap is caught, at the latest by the flush that closes the file, and nothing after the gap commits."""
+    emulators, gateway, journal = setup
+    assert "switched" in run(emulators, "cutover", "--journal", journal).stdout
+    other = Gateway(emulators, journal, PRINCIPALS["gateway"], superusers=[emulators.info["admin"]["object_id"]])
+    token = fetch_token(emulators, emulators.info["admin"])["access_token"]
+
+    def call(via, path, method, op, body=b"", **params):
+        query = urllib.parse.urlencode({"op": op, **params})
+        return raw(f"{via.url}/webhdfs/v1{path}?{query}", method, token, body, emulators.ca_file)
+
+    try:
+        for flag in ("DATA", "CLOSE"):
+            path, data = f"/lb/{flag}.bin", b""
+            assert call(gateway, path, "PUT", "CREATE", write="true", overwrite="true")[0] == 201
+            for i in range(6):
+                piece = os.urandom(1000 + i)
+                status, _, body = call((gateway, other)[i % 2], path, "POST", "APPEND", piece, append="true",
+                                       offset=len(data), syncFlag=flag)
+                assert status == 200, (flag, i, body)
+                data += piece
+            # The SDKs' check that a retried append already landed: an offset before the end, on either.
+            assert call(other, path, "POST", "APPEND", b"x", append="true", offset=5, syncFlag=flag)[0] == 400
+            assert call(gateway, path, "POST", "APPEND", b"", append="true", offset=len(data), syncFlag="CLOSE")[0] == 200
+            status, _, body = call(other, path, "GET", "OPEN", None, read="true")
+            assert status == 200 and body == data
+        gap = "/lb/gap.bin"
+        assert call(gateway, gap, "PUT", "CREATE", b"abc", write="true", overwrite="true")[0] == 201
+        call(other, gap, "POST", "APPEND", b"later", append="true", offset=10, syncFlag="DATA")
+        status, exception, _ = call(gateway, gap, "POST", "APPEND", b"", append="true", offset=15, syncFlag="CLOSE")
+        assert status == 400 and b"BadOffsetException" in _, _
+        assert call(other, gap, "GET", "OPEN", None, read="true")[2] == b"abc"
+    finally:
+        other.stop()
+
+
 def test_an_application_writing_through_a_complete_migration_loses_nothing():
     """An application writes and reads back through the gateway for the whole of `migrate --mode complete`:
     every acknowledged write is in Gen2 afterwards, no read returns stale data, and the writes refused during
