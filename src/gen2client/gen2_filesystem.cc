@@ -404,7 +404,7 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
       tracked = appends_->staged.count(p) > 0 || appends_->committed.count(p) > 0;
     }
     ASSIGN_OR_RETURN(int64_t end, ContiguousEnd(p));
-    if (tracked && offset != end && !options.at_end) {
+    if (tracked && offset < end && !options.at_end) {
       // The committed length is remembered, and another writer, a rename or a delete may have changed it since:
       // ask the service before refusing the offset (a file that is gone is then not found, as Gen1 says).
       ForgetCommitted(p);
