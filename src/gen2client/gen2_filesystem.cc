@@ -359,7 +359,7 @@ Result<fs::FileInfo> Gen2FileSystem::CreateFile(std::string_view raw, const fs::
   if (!created.ok() && created.status().code() == StatusCode::kConflict)
     return ExplainFileConflict(p, created.status());
   RETURN_IF_ERROR(created.status());
-  ForgetStaged(p, 0);
+  appends_->Committed(p, 0, created->headers.Get("ETag").value_or(""));
   if (!o.return_info) return WrittenInfo(p, 0, created->headers);
   return GetFileInfo(p);
 }
@@ -397,29 +397,25 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
                                        const fs::AppendOptions& options) {
   ASSIGN_OR_RETURN(std::string p, path::Normalize(raw));
   if (options.at_end || options.require_at_end) {
-    // Gen1 semantics, checked here against what this client staged: not atomic across clients.
-    bool tracked = false;
-    {
-      std::lock_guard lock(appends_->mu);
-      tracked = appends_->staged.count(p) > 0 || appends_->committed.count(p) > 0;
-    }
-    ASSIGN_OR_RETURN(int64_t end, ContiguousEnd(p));
-    if (tracked && offset < end && !options.at_end) {
-      // The committed length is remembered, and another writer, a rename or a delete may have changed it since:
-      // ask the service before refusing the offset (a file that is gone is then not found, as Gen1 says).
-      ForgetCommitted(p);
-      ASSIGN_OR_RETURN(end, ContiguousEnd(p));
-    }
+    // Gen1 semantics, from what this process knows (the AppendTracker): not atomic across processes.
+    const bool known = appends_->Knows(p);
+    // Appending at the end: the end others (another gateway, a Gen2 application) committed meanwhile counts.
+    ASSIGN_OR_RETURN(int64_t end, ContiguousEnd(p, /*ask=*/options.at_end));
     if (options.at_end) offset = end;
-    // The file may hold appends not yet flushed that this client did not make (another gateway process behind
-    // the same load balancer, a restarted one), which the service does not report: an offset past the end known
-    // here is taken as the caller's, and the flush checks that nothing is missing before it. An offset before
-    // the end is refused, as Gen1 does (the SDKs' check that a retried append already landed).
-    if (!options.at_end && offset > end) {
+    if (known && offset < end) {
+      // Before refusing: what is remembered may be out of date (another process flushed or re-created the file,
+      // which drops staged bytes; a file that is gone is then not found, as Gen1 says).
+      ASSIGN_OR_RETURN(end, ContiguousEnd(p, /*ask=*/true));
+    }
+    // The file may hold appends not yet flushed that this process did not make (another gateway process behind
+    // the same address, a restarted one), which the service does not report: an offset past the known end is
+    // taken as the caller's, and the flush checks that nothing is missing before it. An offset before the end
+    // is refused, as Gen1 does (the SDKs' check that a retried append already landed).
+    if (offset > end) {
       LOG_DEBUG("gen2 client: append to " << p << " at " << offset << ", past the end " << end << " known here"
-                                          << (tracked ? "" : " (a file this client has not seen)")
+                                          << (known ? "" : " (a file this process has not seen)")
                                           << ", taken on trust");
-      NoteStaged(p, end, offset);  // assumed staged; the flush finds out if it is not
+      appends_->Staged(p, end, offset);  // assumed staged; the flush finds out if it is not
       end = offset;
     }
     if (offset != end) {
@@ -427,6 +423,23 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
                                                 p + " at " + std::to_string(end));
     }
   }
+  // One request; what it did is noted in the tracker. A failed request leaves the file's state unknown here.
+  auto send = [&](DfsCall& call, int64_t begin, int64_t end, bool flush) -> Status {
+    auto sent = client_->Send(call);
+    if (!sent.ok()) {
+      appends_->Forget(p);
+      if (sent.status().code() == StatusCode::kInvalidFlushPosition) {
+        return Status(StatusCode::kBadOffset, sent.status().message());  // below the committed length, or a gap
+      }
+      return sent.status();
+    }
+    if (flush) {
+      appends_->Committed(p, end, sent->headers.Get("ETag").value_or(""));
+    } else {
+      appends_->Staged(p, begin, end);
+    }
+    return Status::Ok();
+  };
   // Bytes held in memory go out as they are; a stream is read in pieces that grow up to one request's worth,
   // so a small append costs no more memory than its size.
   std::optional<std::string_view> whole = data.TakeAll();
@@ -442,13 +455,8 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
     call.query = {{"action", "append"}, {"position", std::to_string(offset)}};
     if (options.flush) call.query.push_back({"flush", "true"});
     call.body = &body;
-    Status sent = client_->Send(call).status();
-    if (sent.code() == StatusCode::kInvalidFlushPosition) return Status(StatusCode::kBadOffset, sent.message());
-    RETURN_IF_ERROR(sent);
-    int64_t end = offset + static_cast<int64_t>(*size);
-    NoteStaged(p, offset, end);
-    if (options.flush) ForgetStaged(p, end);
-    return ContiguousEnd(p);
+    RETURN_IF_ERROR(send(call, offset, offset + static_cast<int64_t>(*size), options.flush));
+    return ContiguousEnd(p, /*ask=*/false);
   }
   std::string chunk;
   int64_t position = offset;
@@ -476,77 +484,28 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
     if (filled == 0 && sent_any) break;
     DfsCall call = CallFor("PATCH", p);
     call.query = {{"action", "append"}, {"position", std::to_string(position)}};
-    if (last && options.flush) call.query.push_back({"flush", "true"});
+    const bool flush = last && options.flush;
+    if (flush) call.query.push_back({"flush", "true"});
     if (options.content_md5) call.headers.Set("Content-MD5", *options.content_md5);  // the service checks it
     auto body = http::StringBodySource::View(piece);
     call.body = &body;
     if (filled > 0 || options.flush) {
-      Status sent = client_->Send(call).status();
-      if (sent.code() == StatusCode::kInvalidFlushPosition) {
-        return Status(StatusCode::kBadOffset, sent.message());  // below the committed length
-      }
-      RETURN_IF_ERROR(sent);
+      RETURN_IF_ERROR(send(call, position, position + static_cast<int64_t>(filled), flush));
     }
-    NoteStaged(p, position, position + static_cast<int64_t>(filled));
     position += static_cast<int64_t>(filled);
     sent_any = true;
     if (last) break;
   }
-  if (options.flush) ForgetStaged(p, position);
-  return ContiguousEnd(p);
+  return ContiguousEnd(p, /*ask=*/false);
 }
 
-void Gen2FileSystem::NoteStaged(const std::string& path, int64_t begin, int64_t end) {
-  if (end <= begin) return;
-  std::lock_guard lock(appends_->mu);
-  appends_->staged[path].push_back({begin, end});
-}
-
-void Gen2FileSystem::ForgetCommitted(const std::string& path) {
-  std::lock_guard lock(appends_->mu);
-  appends_->committed.erase(path);
-}
-
-void Gen2FileSystem::ForgetPath(const std::string& path) {
-  std::lock_guard lock(appends_->mu);
-  appends_->staged.erase(path);
-  appends_->committed.erase(path);
-}
-
-void Gen2FileSystem::ForgetStaged(const std::string& path, std::optional<int64_t> committed) {
-  std::lock_guard lock(appends_->mu);
-  appends_->staged.erase(path);
-  // Committed lengths are a cache (ContiguousEnd asks the service when one is missing): keep it bounded over a
-  // migration's millions of files.
-  if (appends_->committed.size() > 4096) appends_->committed.clear();
-  if (committed) {
-    appends_->committed[path] = *committed;
-  } else {
-    appends_->committed.erase(path);
+Result<int64_t> Gen2FileSystem::ContiguousEnd(const std::string& path, bool ask) {
+  if (!ask) {
+    if (std::optional<int64_t> end = appends_->KnownEnd(path)) return *end;
   }
-}
-
-Result<int64_t> Gen2FileSystem::ContiguousEnd(const std::string& path) {
-  std::optional<int64_t> committed;
-  {
-    std::lock_guard lock(appends_->mu);
-    if (auto it = appends_->committed.find(path); it != appends_->committed.end()) committed = it->second;
-  }
-  if (!committed) {
-    ASSIGN_OR_RETURN(fs::FileInfo info, GetFileInfo(path));
-    committed = info.size;
-    std::lock_guard lock(appends_->mu);
-    appends_->committed[path] = info.size;
-  }
-  std::lock_guard lock(appends_->mu);
-  std::vector<std::pair<int64_t, int64_t>> ranges = appends_->staged[path];
-  std::sort(ranges.begin(), ranges.end());
-  int64_t end = *committed;
-  for (const auto& [begin, stop] : ranges) {
-    if (begin > end) break;
-    end = std::max(end, stop);
-  }
-  return end;
+  ASSIGN_OR_RETURN(fs::FileInfo info, GetFileInfo(path));
+  appends_->Learn(path, info.size, info.etag);
+  return appends_->KnownEnd(path).value_or(info.size);
 }
 
 Result<fs::FileInfo> Gen2FileSystem::Flush(std::string_view raw, int64_t position, const fs::FlushOptions& o) {
@@ -558,8 +517,13 @@ Result<fs::FileInfo> Gen2FileSystem::Flush(std::string_view raw, int64_t positio
   if (o.content_md5) call.headers.Set("x-ms-content-md5", *o.content_md5);
   if (o.content) SetContentHeaders(call.headers, *o.content);
   SetConditions(call.headers, o.conditions);
-  ASSIGN_OR_RETURN(http::ClientResponse flushed, client_->Send(call));
-  ForgetStaged(p, o.retain_uncommitted ? std::nullopt : std::optional<int64_t>(position));
+  auto sent = client_->Send(call);
+  if (!sent.ok() || o.retain_uncommitted) {
+    appends_->Forget(p);  // failed, or staged bytes beyond `position` kept: ask the service next time
+  } else {
+    appends_->Committed(p, position, sent->headers.Get("ETag").value_or(""));
+  }
+  ASSIGN_OR_RETURN(http::ClientResponse flushed, std::move(sent));
   if (!o.return_info) return WrittenInfo(p, position, flushed.headers);
   return GetFileInfo(p);
 }
@@ -625,7 +589,7 @@ Result<fs::FileInfo> Gen2FileSystem::PutFile(std::string_view raw, fs::InputStre
     ASSIGN_OR_RETURN(http::ClientResponse set, client_->Send(expiry));
     last = std::move(set.headers);
   }
-  ForgetStaged(p, static_cast<int64_t>(size.value_or(0)));
+  appends_->Committed(p, static_cast<int64_t>(size.value_or(0)), "");  // later calls may have changed the etag
   if (o.return_info) return GetFileInfo(p);
   fs::FileInfo info = WrittenInfo(p, static_cast<int64_t>(size.value_or(0)), last);
   info.content_md5 = options.content_md5.value_or("");
@@ -647,8 +611,8 @@ Status Gen2FileSystem::Rename(std::string_view raw_source, std::string_view raw_
   SetConditions(call.headers, o.source_conditions, "x-ms-source-");
   auto r = client_->Send(call);
   if (r.ok()) {
-    ForgetPath(source);
-    ForgetPath(destination);
+    appends_->Forget(source);
+    appends_->Forget(destination);
   }
   if (!r.ok() && r.status().code() == StatusCode::kPreconditionFailed && !o.overwrite &&
       o.destination_conditions.empty()) {
@@ -670,7 +634,7 @@ Status Gen2FileSystem::Delete(std::string_view raw, const fs::DeleteOptions& o) 
     ASSIGN_OR_RETURN(http::ClientResponse r, client_->Send(call));
     continuation = r.headers.Get("x-ms-continuation").value_or("");
   } while (!continuation.empty());
-  ForgetPath(p);
+  appends_->Forget(p);
   return Status::Ok();
 }
 

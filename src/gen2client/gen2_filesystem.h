@@ -14,18 +14,10 @@
 #include <vector>
 
 #include "fs/filesystem.h"
+#include "gen2client/append_tracker.h"
 #include "gen2client/dfs_client.h"
 
 namespace lakeshift::gen2client {
-
-// What clients appended since the last flush, per path, so Append can answer the contiguous end (the service
-// does not say) and check Gen1-style sequential offsets; and the committed lengths last seen. Clients that write
-// the same files for different callers (the gateway's) share one, so each sees the others' appends.
-struct AppendTracker {
-  std::mutex mu;
-  std::unordered_map<std::string, std::vector<std::pair<int64_t, int64_t>>> staged;
-  std::unordered_map<std::string, int64_t> committed;
-};
 
 class Gen2FileSystem final : public fs::FileSystem {
  public:
@@ -67,12 +59,9 @@ class Gen2FileSystem final : public fs::FileSystem {
   Result<fs::ListPage> ListFrom(const std::string& dir, const fs::ListOptions& options, std::string token);
   // The clearer error behind a 409 to a file write: a directory at `p`, or a file in place of a parent.
   Status ExplainFileConflict(const std::string& p, Status conflict);
-  // Bookkeeping in the AppendTracker.
-  void NoteStaged(const std::string& path, int64_t begin, int64_t end);
-  void ForgetCommitted(const std::string& path);
-  void ForgetPath(const std::string& path);  // after a rename or delete: nothing of it is known any more
-  void ForgetStaged(const std::string& path, std::optional<int64_t> committed);
-  Result<int64_t> ContiguousEnd(const std::string& path);
+  // The end of the data appended to `path` (committed plus contiguous staged bytes), from the AppendTracker, or
+  // from the service when the tracker does not know it or `ask` is set.
+  Result<int64_t> ContiguousEnd(const std::string& path, bool ask);
 
   std::shared_ptr<DfsClient> client_;
   std::string filesystem_;
