@@ -89,9 +89,10 @@ TEST(AppendTrackerTest, ConcurrentCallersSeeEachOthersRanges) {
   AppendTracker t;
   t.Learn("/f", 0, "e");
   std::vector<std::thread> threads;
-  for (int w = 0; w < 8; ++w) {
+  threads.reserve(8);
+  for (int64_t w = 0; w < 8; ++w) {
     threads.emplace_back([&t, w] {
-      for (int i = 0; i < 100; ++i) t.Staged("/f", (w * 100 + i) * 10, (w * 100 + i + 1) * 10);
+      for (int64_t i = 0; i < 100; ++i) t.Staged("/f", (w * 100 + i) * 10, (w * 100 + i + 1) * 10);
     });
   }
   for (auto& thread : threads) thread.join();
