@@ -277,7 +277,12 @@ def main():
                 cpu = lambda r: "  ".join(f"{n} {r['append_cpu_' + n]:.2f}" for n in ("gateway", "emulator", "client")
                                           if "append_cpu_" + n in r)
                 print(f"  append CPU seconds: through the gateway: {cpu(g)}; direct: {cpu(d)}")
-            print("Targets: ratios >= 0.80, added p50 < 1 ms")
+                below = [f"{key} {g[key] / d[key]:.2f}" for key in ("open", "append", "list") if g[key] / d[key] < 0.80]
+                if g["p50"] - d["p50"] >= 1.0:
+                    below.append(f"added p50 {g['p50'] - d['p50']:+.2f} ms")
+                print("  targets: " + ("all met" if not below else "below target: " + ", ".join(below)))
+            print("Targets: ratios >= 0.80, added p50 < 1 ms. On shared cores the gateway's CPU (it decrypts and"
+                  " re-encrypts every byte) comes out of the client's and the emulator's: see the CPU seconds.")
         finally:
             if gateway:
                 gateway.terminate()
