@@ -1,17 +1,27 @@
 #include "gen2client/append_tracker.h"
 
 #include <algorithm>
+#include <functional>
+#include <string_view>
 
 namespace lakeshift::gen2client {
+namespace {
+
+// Etags compare without their quotes and weak prefix: HEAD answers are parsed, other answers' headers are not.
+std::string Plain(std::string_view etag) {
+  if (etag.starts_with("W/")) etag.remove_prefix(2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  return std::string(etag);
+}
+
+}  // namespace
 
 std::optional<int64_t> AppendTracker::KnownEnd(const std::string& path) const {
   std::lock_guard lock(mu_);
   auto it = files_.find(path);
   if (it == files_.end() || !it->second.committed) return std::nullopt;
-  std::vector<std::pair<int64_t, int64_t>> ranges = it->second.staged;
-  std::sort(ranges.begin(), ranges.end());
   int64_t end = *it->second.committed;
-  for (const auto& [begin, stop] : ranges) {
+  for (const auto& [begin, stop] : it->second.staged) {
     if (begin > end) break;
     end = std::max(end, stop);
   }
@@ -34,18 +44,35 @@ AppendTracker::File& AppendTracker::Entry(const std::string& path) {
 }
 
 void AppendTracker::Learn(const std::string& path, int64_t committed, const std::string& etag) {
+  std::string plain = Plain(etag);
   std::lock_guard lock(mu_);
   File& file = Entry(path);
-  if (file.etag.empty() || file.etag != etag) file.staged.clear();
+  if (!file.etag.empty() && file.etag != plain) file.staged.clear();
   std::erase_if(file.staged, [&](const auto& range) { return range.second <= committed; });
   file.committed = committed;
-  file.etag = etag;
+  file.etag = std::move(plain);
+}
+
+void AppendTracker::Touched(const std::string& path, const std::string& etag) {
+  std::lock_guard lock(mu_);
+  if (auto it = files_.find(path); it != files_.end()) it->second.etag = Plain(etag);
 }
 
 void AppendTracker::Staged(const std::string& path, int64_t begin, int64_t end) {
   if (end <= begin) return;
   std::lock_guard lock(mu_);
-  Entry(path).staged.emplace_back(begin, end);
+  // Kept merged: a 100 GB upload in 4 MB appends is one range, not 25,000 to sort on every append.
+  auto& ranges = Entry(path).staged;
+  auto it = std::lower_bound(ranges.begin(), ranges.end(), std::make_pair(begin, begin));
+  if (it != ranges.begin() && std::prev(it)->second >= begin) --it;
+  auto last = it;
+  while (last != ranges.end() && last->first <= end) {
+    begin = std::min(begin, last->first);
+    end = std::max(end, last->second);
+    ++last;
+  }
+  it = ranges.erase(it, last);
+  ranges.insert(it, {begin, end});
 }
 
 void AppendTracker::Committed(const std::string& path, int64_t length, const std::string& etag) {
@@ -53,7 +80,7 @@ void AppendTracker::Committed(const std::string& path, int64_t length, const std
   File& file = Entry(path);
   file.staged.clear();
   file.committed = length;
-  file.etag = etag;
+  file.etag = Plain(etag);
 }
 
 void AppendTracker::Forget(const std::string& path) {
@@ -61,6 +88,10 @@ void AppendTracker::Forget(const std::string& path) {
   files_.erase(path);
   const std::string prefix = path == "/" ? path : path + "/";
   std::erase_if(files_, [&](const auto& entry) { return entry.first.starts_with(prefix); });
+}
+
+std::mutex& AppendTracker::EndLock(const std::string& path) {
+  return end_locks_[std::hash<std::string>{}(path) % end_locks_.size()];
 }
 
 }  // namespace lakeshift::gen2client

@@ -11,6 +11,7 @@
 //
 // Clients that write for different callers (the gateway's) share one tracker. Thread-safe.
 
+#include <array>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -30,9 +31,14 @@ class AppendTracker {
   std::optional<int64_t> KnownEnd(const std::string& path) const;
   bool Knows(const std::string& path) const;
 
-  // What the service says the file is now. Staged ranges recorded under another (or an unknown) etag are dropped,
-  // and so are ranges the committed length now covers.
+  // What the service says the file is now. Staged ranges recorded under another etag are dropped (ranges whose
+  // etag was never known are this process's own appends and stay), and so are ranges the committed length covers.
   void Learn(const std::string& path, int64_t committed, const std::string& etag);
+  // This process changed the file's metadata (ACL, properties, expiry): a new etag, the staged bytes untouched.
+  void Touched(const std::string& path, const std::string& etag);
+  // Held across asking for the end and appending there (CONCURRENTAPPEND), so that appends at the end through
+  // one process do not land on one another. Striped: unrelated paths may share a lock.
+  std::mutex& EndLock(const std::string& path);
   // Bytes [begin, end) were appended (and not flushed), or are taken to have been by another process.
   void Staged(const std::string& path, int64_t begin, int64_t end);
   // This process committed `length` bytes (flush or create without retaining staged data); `etag` is the one the
@@ -44,14 +50,15 @@ class AppendTracker {
  private:
   struct File {
     std::optional<int64_t> committed;
-    std::string etag;  // of the committed version the staged ranges were appended to; empty: unknown
-    std::vector<std::pair<int64_t, int64_t>> staged;
+    std::string etag;  // of the committed version the staged ranges were appended to, unquoted; empty: unknown
+    std::vector<std::pair<int64_t, int64_t>> staged;  // sorted, disjoint and not adjacent
   };
   File& Entry(const std::string& path);  // mu_ held
 
   const size_t max_files_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, File> files_;
+  std::array<std::mutex, 64> end_locks_;
 };
 
 }  // namespace lakeshift::gen2client

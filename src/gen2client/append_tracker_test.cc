@@ -22,7 +22,7 @@ TEST(AppendTrackerTest, EndIsCommittedPlusContiguousStagedBytes) {
   EXPECT_EQ(t.KnownEnd("/f"), 30);
 }
 
-TEST(AppendTrackerTest, StagedBytesCountOnlyWhileTheEtagIsTheOneTheyWereAppendedTo) {
+TEST(AppendTrackerTest, StagedBytesCountWhileTheEtagIsTheOneTheyWereAppendedTo) {
   AppendTracker t;
   t.Learn("/f", 0, "e1");
   t.Staged("/f", 0, 100);
@@ -31,12 +31,22 @@ TEST(AppendTrackerTest, StagedBytesCountOnlyWhileTheEtagIsTheOneTheyWereAppended
   // Another process re-created the file (or flushed without retaining): the staged bytes are gone.
   t.Learn("/f", 0, "e2");
   EXPECT_EQ(t.KnownEnd("/f"), 0);
-  // Staged under an etag this process never learnt (its own flush answered without one): not trusted either.
-  t.Committed("/f", 5, "");
+  // Etags are compared without quotes (flush answers carry them quoted, HEADs are parsed).
+  t.Committed("/f", 5, "\"e3\"");
   t.Staged("/f", 5, 9);
-  EXPECT_EQ(t.KnownEnd("/f"), 9);
   t.Learn("/f", 5, "e3");
-  EXPECT_EQ(t.KnownEnd("/f"), 5);
+  EXPECT_EQ(t.KnownEnd("/f"), 9);
+  t.Learn("/f", 5, "W/\"e3\"");
+  EXPECT_EQ(t.KnownEnd("/f"), 9);
+  // This process's own metadata change: a new etag, the staged bytes still there.
+  t.Touched("/f", "\"e4\"");
+  t.Learn("/f", 5, "e4");
+  EXPECT_EQ(t.KnownEnd("/f"), 9);
+  // Ranges staged while no etag was known (the entry was evicted or forgotten meanwhile) are this process's own.
+  t.Forget("/f");
+  t.Staged("/f", 9, 12);
+  t.Learn("/f", 9, "e5");
+  EXPECT_EQ(t.KnownEnd("/f"), 12);
 }
 
 TEST(AppendTrackerTest, LearningACommittedLengthDropsTheRangesItCovers) {
@@ -83,6 +93,24 @@ TEST(AppendTrackerTest, StaysBoundedAndKeepsFilesWithStagedBytesLongest) {
   for (int i = 0; i < 10; ++i) known += t.Knows("/idle" + std::to_string(i)) ? 1 : 0;
   EXPECT_LE(known + 1, 4);
   EXPECT_TRUE(t.Knows("/idle9"));  // the newest is always kept
+}
+
+TEST(AppendTrackerTest, RangesAreKeptMergedWhateverTheOrder) {
+  AppendTracker t;
+  t.Learn("/f", 0, "e");
+  t.Staged("/f", 30, 40);
+  t.Staged("/f", 10, 20);
+  t.Staged("/f", 50, 60);
+  EXPECT_EQ(t.KnownEnd("/f"), 0);
+  t.Staged("/f", 20, 30);  // joins [10,20) and [30,40)
+  t.Staged("/f", 0, 10);
+  EXPECT_EQ(t.KnownEnd("/f"), 40);
+  t.Staged("/f", 35, 55);  // overlaps [10,40) and [50,60)
+  EXPECT_EQ(t.KnownEnd("/f"), 60);
+  t.Staged("/f", 5, 15);  // inside
+  EXPECT_EQ(t.KnownEnd("/f"), 60);
+  for (int64_t i = 60; i < 100060; i += 4) t.Staged("/f", i, i + 4);  // 25,000 sequential appends: one range
+  EXPECT_EQ(t.KnownEnd("/f"), 100060);
 }
 
 TEST(AppendTrackerTest, ConcurrentCallersSeeEachOthersRanges) {

@@ -396,6 +396,10 @@ Result<fs::FileInfo> Gen2FileSystem::CreateDirectory(std::string_view raw, const
 Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs::InputStream& data,
                                        const fs::AppendOptions& options) {
   ASSIGN_OR_RETURN(std::string p, path::Normalize(raw));
+  // Appends at the end through this process go one at a time per file (Gen1 serializes them; across processes
+  // they can still race: docs/known-issues.md).
+  std::unique_lock<std::mutex> at_end_lock;
+  if (options.at_end) at_end_lock = std::unique_lock(appends_->EndLock(p));
   if (options.at_end || options.require_at_end) {
     // Gen1 semantics, from what this process knows (the AppendTracker): not atomic across processes.
     const bool known = appends_->Knows(p);
@@ -456,7 +460,7 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
     if (options.flush) call.query.push_back({"flush", "true"});
     call.body = &body;
     RETURN_IF_ERROR(send(call, offset, offset + static_cast<int64_t>(*size), options.flush));
-    return ContiguousEnd(p, /*ask=*/false);
+    return EndAfter(p, offset + static_cast<int64_t>(*size));
   }
   std::string chunk;
   int64_t position = offset;
@@ -496,7 +500,14 @@ Result<int64_t> Gen2FileSystem::Append(std::string_view raw, int64_t offset, fs:
     sent_any = true;
     if (last) break;
   }
-  return ContiguousEnd(p, /*ask=*/false);
+  return EndAfter(p, position);
+}
+
+// The end of the data after an append that ended at `appended`: its own end, or further when bytes staged beyond
+// it are known here. Never a request: what the tracker forgot meanwhile (evicted, a concurrent rename) must not
+// turn a landed append into a shorter end (CONCAT flushes at it).
+int64_t Gen2FileSystem::EndAfter(const std::string& p, int64_t appended) const {
+  return std::max(appended, appends_->KnownEnd(p).value_or(appended));
 }
 
 Result<int64_t> Gen2FileSystem::ContiguousEnd(const std::string& path, bool ask) {
@@ -589,7 +600,7 @@ Result<fs::FileInfo> Gen2FileSystem::PutFile(std::string_view raw, fs::InputStre
     ASSIGN_OR_RETURN(http::ClientResponse set, client_->Send(expiry));
     last = std::move(set.headers);
   }
-  appends_->Committed(p, static_cast<int64_t>(size.value_or(0)), "");  // later calls may have changed the etag
+  appends_->Committed(p, static_cast<int64_t>(size.value_or(0)), last.Get("ETag").value_or(""));
   if (o.return_info) return GetFileInfo(p);
   fs::FileInfo info = WrittenInfo(p, static_cast<int64_t>(size.value_or(0)), last);
   info.content_md5 = options.content_md5.value_or("");
@@ -700,7 +711,13 @@ Result<fs::FileInfo> Gen2FileSystem::SetAccessControl(std::string_view raw, cons
   if (change.owner || change.group) {
     if (owner.Get("x-ms-owner") || owner.Get("x-ms-group")) RETURN_IF_ERROR(send(std::move(owner)));
   }
-  return GetFileInfo(p);
+  return InfoAfterMetadataChange(p);
+}
+
+Result<fs::FileInfo> Gen2FileSystem::InfoAfterMetadataChange(const std::string& p) {
+  ASSIGN_OR_RETURN(fs::FileInfo info, GetFileInfo(p));
+  appends_->Touched(p, info.etag);  // staged appends survive a metadata change; the etag they count under does not
+  return info;
 }
 
 Result<fs::FileInfo> Gen2FileSystem::SetTimes(std::string_view, std::optional<int64_t>, std::optional<int64_t>) {
@@ -728,7 +745,7 @@ Result<fs::FileInfo> Gen2FileSystem::SetExpiry(std::string_view raw, const fs::E
       break;
   }
   RETURN_IF_ERROR(client_->Send(call).status());
-  auto info = GetFileInfo(p);
+  auto info = InfoAfterMetadataChange(p);
   if (!info.ok() && info.status().code() == StatusCode::kNotFound && expiry.kind == fs::ExpirySpec::Kind::kAbsolute) {
     fs::FileInfo expired;  // an expiry in the past removed the file at once
     expired.path = p;
@@ -748,7 +765,7 @@ Result<fs::FileInfo> Gen2FileSystem::SetProperties(std::string_view raw, const f
   if (content) SetContentHeaders(call.headers, *content);
   SetConditions(call.headers, conditions);
   RETURN_IF_ERROR(client_->Send(call).status());
-  return GetFileInfo(p);
+  return InfoAfterMetadataChange(p);
 }
 
 Result<fs::FileInfo> Gen2FileSystem::SetContentMd5(std::string_view raw, std::string_view content_md5,
@@ -764,7 +781,7 @@ Result<fs::FileInfo> Gen2FileSystem::SetContentMd5(std::string_view raw, std::st
   if (!content_md5.empty()) call.headers.Set("x-ms-blob-content-md5", std::string(content_md5));
   SetConditions(call.headers, conditions);
   RETURN_IF_ERROR(client_->Send(call).status());
-  return GetFileInfo(p);
+  return InfoAfterMetadataChange(p);
 }
 
 }  // namespace lakeshift::gen2client

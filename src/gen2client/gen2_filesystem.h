@@ -62,6 +62,9 @@ class Gen2FileSystem final : public fs::FileSystem {
   // The end of the data appended to `path` (committed plus contiguous staged bytes), from the AppendTracker, or
   // from the service when the tracker does not know it or `ask` is set.
   Result<int64_t> ContiguousEnd(const std::string& path, bool ask);
+  int64_t EndAfter(const std::string& p, int64_t appended) const;
+  // GetFileInfo after this client changed the metadata, telling the AppendTracker the new etag.
+  Result<fs::FileInfo> InfoAfterMetadataChange(const std::string& p);
 
   std::shared_ptr<DfsClient> client_;
   std::string filesystem_;

@@ -389,6 +389,39 @@ def test_two_gateways_behind_one_address_share_an_upload(setup):
         other.stop()
 
 
+def test_one_gateway_keeps_gen1_append_order(setup):
+    """Through one gateway: unflushed (DATA) appends count for the next append's offset and for CONCURRENTAPPEND,
+    also after a metadata change; many CONCURRENTAPPENDs at once all land, none on another."""
+    emulators, gateway, journal = setup
+    assert "switched" in run(emulators, "cutover", "--journal", journal).stdout
+    token = fetch_token(emulators, emulators.info["admin"])["access_token"]
+
+    def call(path, method, op, body=b"", **params):
+        query = urllib.parse.urlencode({"op": op, **params})
+        prefix = "/WebHdfsExt" if op == "CONCURRENTAPPEND" else "/webhdfs/v1"
+        return raw(f"{gateway.url}{prefix}{path}?{query}", method, token, body, emulators.ca_file)
+
+    assert call("/order/a.bin", "PUT", "CREATE", write="true", overwrite="true")[0] == 201
+    assert call("/order/a.bin", "POST", "APPEND", b"aaa", append="true", offset=0, syncFlag="DATA")[0] == 200
+    assert call("/order/a.bin", "PUT", "SETPERMISSION", permission="750")[0] == 200
+    assert call("/order/a.bin", "POST", "CONCURRENTAPPEND", b"bbb", appendMode="autocreate")[0] == 200
+    assert call("/order/a.bin", "GET", "OPEN", None, read="true")[2] == b"aaabbb"
+    assert call("/order/b.bin", "PUT", "CREATE", b"abc", write="true", overwrite="true")[0] == 201
+    assert call("/order/b.bin", "POST", "APPEND", b"de", append="true", offset=3, syncFlag="DATA")[0] == 200
+    status, _, body = call("/order/b.bin", "POST", "APPEND", b"xy", append="true", offset=4, syncFlag="CLOSE")
+    assert status == 400 and b"BadOffsetException" in body, body
+    assert call("/order/b.bin", "POST", "APPEND", b"", append="true", offset=5, syncFlag="CLOSE")[0] == 200
+    assert call("/order/b.bin", "GET", "OPEN", None, read="true")[2] == b"abcde"
+    import concurrent.futures
+    pieces = [f"<{i:02d}>".encode() for i in range(24)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda piece: call("/order/c.bin", "POST", "CONCURRENTAPPEND", piece,
+                                                   appendMode="autocreate"), pieces))
+    assert [a[0] for a in answers] == [200] * len(pieces), [a[2][:200] for a in answers if a[0] != 200]
+    content = call("/order/c.bin", "GET", "OPEN", None, read="true")[2]
+    assert len(content) == 4 * len(pieces) and sorted(content[i:i + 4] for i in range(0, len(content), 4)) == pieces
+
+
 def test_an_application_writing_through_a_complete_migration_loses_nothing():
     """An application writes and reads back through the gateway for the whole of `migrate --mode complete`:
     every acknowledged write is in Gen2 afterwards, no read returns stale data, and the writes refused during
