@@ -2,19 +2,10 @@
 
 #include <algorithm>
 #include <functional>
-#include <string_view>
+
+#include "gen2/wire.h"
 
 namespace lakeshift::gen2client {
-namespace {
-
-// Etags compare without their quotes and weak prefix: HEAD answers are parsed, other answers' headers are not.
-std::string Plain(std::string_view etag) {
-  if (etag.starts_with("W/")) etag.remove_prefix(2);
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
-  return std::string(etag);
-}
-
-}  // namespace
 
 std::optional<int64_t> AppendTracker::KnownEnd(const std::string& path) const {
   std::lock_guard lock(mu_);
@@ -44,7 +35,8 @@ AppendTracker::File& AppendTracker::Entry(const std::string& path) {
 }
 
 void AppendTracker::Learn(const std::string& path, int64_t committed, const std::string& etag) {
-  std::string plain = Plain(etag);
+  // Etags compare without quotes and weak prefix: HEAD answers are parsed, other answers' headers are not.
+  std::string plain = gen2::UnquoteEtag(etag);
   std::lock_guard lock(mu_);
   File& file = Entry(path);
   if (!file.etag.empty() && file.etag != plain) file.staged.clear();
@@ -55,7 +47,7 @@ void AppendTracker::Learn(const std::string& path, int64_t committed, const std:
 
 void AppendTracker::Touched(const std::string& path, const std::string& etag) {
   std::lock_guard lock(mu_);
-  if (auto it = files_.find(path); it != files_.end()) it->second.etag = Plain(etag);
+  if (auto it = files_.find(path); it != files_.end()) it->second.etag = gen2::UnquoteEtag(etag);
 }
 
 void AppendTracker::Staged(const std::string& path, int64_t begin, int64_t end) {
@@ -80,7 +72,7 @@ void AppendTracker::Committed(const std::string& path, int64_t length, const std
   File& file = Entry(path);
   file.staged.clear();
   file.committed = length;
-  file.etag = Plain(etag);
+  file.etag = gen2::UnquoteEtag(etag);
 }
 
 void AppendTracker::Forget(const std::string& path) {

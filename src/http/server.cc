@@ -229,7 +229,6 @@ class Exchange final : public BodyReader, public ResponseWriter {
   uint64_t limit_;
   uint64_t body_read_ = 0;
   bool over_limit_ = false;
-  bool malformed_body_ = false;
   Status malformed_;  // the body could not be parsed: reads fail with it, but the answer (a 400) can still go out
   bool must_close_ = false;
   bool aborted_ = false;
@@ -833,7 +832,6 @@ Status Exchange::IoFailure(const ErrorCode& ec, std::string_view what) {
     broken_ = Status(StatusCode::kTimeout, "timed out " + std::string(what) + " from " + request_.remote_address);
   } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
              ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-    malformed_body_ = true;
     malformed_ = InvalidArgument("malformed request body from " + request_.remote_address + ": " + ec.message());
     return malformed_;
   } else {
@@ -855,7 +853,7 @@ Result<size_t> Exchange::Read(char* buf, size_t n) {
   if (body_done_) return size_t{0};
   if (over_limit_) return OverLimit();
   if (!broken_.ok()) return broken_;
-  if (malformed_body_) return malformed_;
+  if (!malformed_.ok()) return malformed_;
   if (request_.content_length && *request_.content_length > limit_) return OverLimit();
   if (n == 0) return size_t{0};
   if (need_continue_ && !continue_sent_ && started_) {
@@ -1001,7 +999,7 @@ void Exchange::RunHandler(const Handler& handler) {
 
 void Exchange::FinishAfterHandler(bool threw) {
   if (!started_) {
-    int status = over_limit_ ? 413 : malformed_body_ ? 400 : 500;
+    int status = over_limit_ ? 413 : !malformed_.ok() ? 400 : 500;
     if (!threw && status == 500) {
       LOG_WARNING("http handler for " << request_.method << " " << request_.path << " returned without a response");
     }

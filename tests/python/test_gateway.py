@@ -78,6 +78,13 @@ def raw(url, method="GET", token=None, body=None, ca=None):
         return e.code, dict(e.headers), e.read()
 
 
+def gen1_op(emulators, base_url, token, path, method, op, body=b"", **params):
+    """One Gen1 REST call to `base_url` as `token`, under /WebHdfsExt for the operations served there."""
+    query = urllib.parse.urlencode({"op": op, **params})
+    prefix = "/WebHdfsExt" if op in ("CONCURRENTAPPEND", "SETEXPIRY") else "/webhdfs/v1"
+    return raw(f"{base_url}{prefix}{path}?{query}", method, token, body, emulators.ca_file)
+
+
 @pytest.fixture(scope="module")
 def setup():
     emulators = LocalEmulators(principals=PRINCIPALS)
@@ -339,9 +346,7 @@ def test_two_gateways_behind_one_address_share_an_upload(setup):
     token = fetch_token(emulators, emulators.info["admin"])["access_token"]
 
     def call(via, path, method, op, body=b"", **params):
-        query = urllib.parse.urlencode({"op": op, **params})
-        prefix = "/WebHdfsExt" if op == "CONCURRENTAPPEND" else "/webhdfs/v1"
-        return raw(f"{via.url}{prefix}{path}?{query}", method, token, body, emulators.ca_file)
+        return gen1_op(emulators, via.url, token, path, method, op, body, **params)
 
     try:
         for flag in ("DATA", "CLOSE"):
@@ -397,9 +402,7 @@ def test_one_gateway_keeps_gen1_append_order(setup):
     token = fetch_token(emulators, emulators.info["admin"])["access_token"]
 
     def call(path, method, op, body=b"", **params):
-        query = urllib.parse.urlencode({"op": op, **params})
-        prefix = "/WebHdfsExt" if op == "CONCURRENTAPPEND" else "/webhdfs/v1"
-        return raw(f"{gateway.url}{prefix}{path}?{query}", method, token, body, emulators.ca_file)
+        return gen1_op(emulators, gateway.url, token, path, method, op, body, **params)
 
     assert call("/order/a.bin", "PUT", "CREATE", write="true", overwrite="true")[0] == 201
     assert call("/order/a.bin", "POST", "APPEND", b"aaa", append="true", offset=0, syncFlag="DATA")[0] == 200
